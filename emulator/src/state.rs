@@ -1,0 +1,255 @@
+//! The [`Emulator`] handle: configuration plus the registry of tenants, cheap to clone and shared
+//! by every request handler.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::account::Account;
+use crate::clock::Clock;
+use crate::config::{ClockMode, EmulatorConfig};
+use crate::control::{Faults, Journal};
+use crate::events::EventLog;
+use crate::ids::IdGenerator;
+use crate::profile::Profile;
+use crate::seed::Seed;
+use crate::tenant::{Tenant, TenantId};
+
+/// A tenant behind its lock.
+pub type SharedTenant = Arc<Mutex<Tenant>>;
+
+/// Which API a bearer token belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A SCIM bridge token.
+    Scim,
+    /// An Events API token.
+    Events,
+}
+
+/// What a new tenant should look like; everything is optional.
+#[derive(Debug, Clone, Default)]
+pub struct TenantSpec {
+    /// Its name; generated when `None`.
+    pub name: Option<String>,
+    /// Its SCIM token; generated when `None`.
+    pub scim_token: Option<String>,
+    /// Its profile; the server's when `None`.
+    pub profile: Option<Profile>,
+    /// Its starting state; an empty account (owner only) when `None`.
+    pub seed: Option<Seed>,
+}
+
+/// Why a tenant could not be created.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TenantError {
+    /// The name is taken.
+    #[error("a tenant named {0:?} already exists")]
+    NameTaken(String),
+    /// The token is taken by another tenant.
+    #[error("that token is already used by another tenant")]
+    TokenTaken,
+    /// The seed could not be applied.
+    #[error("invalid seed: {0}")]
+    InvalidSeed(String),
+    /// The name is not usable.
+    #[error("invalid tenant name {0:?}: use letters, digits, '-', '_' and '.'")]
+    InvalidName(String),
+}
+
+#[derive(Debug, Default)]
+struct Registry {
+    tenants: BTreeMap<TenantId, SharedTenant>,
+    tokens: HashMap<String, (TenantId, TokenKind)>,
+    /// Counter for generated tenant names.
+    created: u64,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: EmulatorConfig,
+    admin_token: String,
+    registry: RwLock<Registry>,
+}
+
+/// The running emulator's state: configuration and tenants. Clone it freely.
+#[derive(Debug, Clone)]
+pub struct Emulator {
+    inner: Arc<Inner>,
+}
+
+impl Emulator {
+    /// Builds an emulator with its default tenant (seeded from `config.seed`, or the demo account).
+    pub fn new(config: EmulatorConfig) -> Result<Emulator, TenantError> {
+        let mut ids = IdGenerator::for_stream(config.id_seed, "admin-token");
+        let admin_token =
+            config.admin_token.clone().unwrap_or_else(|| format!("admin_{}", ids.lower_id()));
+        let emulator = Emulator {
+            inner: Arc::new(Inner { config, admin_token, registry: RwLock::new(Registry::default()) }),
+        };
+        let cfg = &emulator.inner.config;
+        emulator.create_tenant_with(
+            TenantSpec {
+                name: Some(TenantId::default_tenant().0),
+                scim_token: cfg.scim_token.clone(),
+                profile: Some(cfg.profile.clone()),
+                seed: cfg.seed.clone(),
+            },
+            true,
+        )?;
+        Ok(emulator)
+    }
+
+    /// The configuration it was built with.
+    pub fn config(&self) -> &EmulatorConfig {
+        &self.inner.config
+    }
+
+    /// The control plane's bearer token.
+    pub fn admin_token(&self) -> &str {
+        &self.inner.admin_token
+    }
+
+    /// The tenant a bearer token belongs to, and which API the token is for.
+    pub fn resolve_token(&self, token: &str) -> Option<(SharedTenant, TokenKind)> {
+        let reg = self.inner.registry.read().unwrap_or_else(|e| e.into_inner());
+        let (id, kind) = reg.tokens.get(token)?;
+        Some((reg.tenants.get(id)?.clone(), *kind))
+    }
+
+    /// A tenant by name.
+    pub fn tenant(&self, id: &TenantId) -> Option<SharedTenant> {
+        let reg = self.inner.registry.read().unwrap_or_else(|e| e.into_inner());
+        reg.tenants.get(id).cloned()
+    }
+
+    /// The tenant the server started with.
+    pub fn default_tenant(&self) -> SharedTenant {
+        self.tenant(&TenantId::default_tenant()).expect("the default tenant is never deleted")
+    }
+
+    /// All tenants, by name.
+    pub fn tenants(&self) -> Vec<SharedTenant> {
+        let reg = self.inner.registry.read().unwrap_or_else(|e| e.into_inner());
+        reg.tenants.values().cloned().collect()
+    }
+
+    /// Creates an isolated tenant.
+    pub fn create_tenant(&self, spec: TenantSpec) -> Result<SharedTenant, TenantError> {
+        self.create_tenant_with(spec, false)
+    }
+
+    /// Deletes a tenant (not the default one). Returns whether it existed.
+    pub fn delete_tenant(&self, id: &TenantId) -> bool {
+        if *id == TenantId::default_tenant() {
+            return false;
+        }
+        let mut reg = self.inner.registry.write().unwrap_or_else(|e| e.into_inner());
+        let existed = reg.tenants.remove(id).is_some();
+        reg.tokens.retain(|_, (tid, _)| tid != id);
+        existed
+    }
+
+    /// Re-reads a tenant's tokens into the token index (after a reset or import changed them).
+    pub fn reindex_tokens(&self, id: &TenantId) {
+        let mut reg = self.inner.registry.write().unwrap_or_else(|e| e.into_inner());
+        let Some(tenant) = reg.tenants.get(id).cloned() else { return };
+        let t = tenant.lock().unwrap_or_else(|e| e.into_inner());
+        reg.tokens.retain(|_, (tid, _)| tid != id);
+        reg.tokens.insert(t.scim_token.clone(), (id.clone(), TokenKind::Scim));
+        reg.tokens.insert(t.events_token.clone(), (id.clone(), TokenKind::Events));
+    }
+
+    fn create_tenant_with(&self, spec: TenantSpec, is_default: bool) -> Result<SharedTenant, TenantError> {
+        let cfg = &self.inner.config;
+        let mut reg = self.inner.registry.write().unwrap_or_else(|e| e.into_inner());
+        let name = match spec.name {
+            Some(n) => {
+                let valid = !n.is_empty()
+                    && n.len() <= 64
+                    && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+                if !valid {
+                    return Err(TenantError::InvalidName(n));
+                }
+                n
+            }
+            None => loop {
+                reg.created += 1;
+                let candidate = format!("tenant-{}", reg.created);
+                if !reg.tenants.contains_key(&TenantId(candidate.clone())) {
+                    break candidate;
+                }
+            },
+        };
+        let id = TenantId(name);
+        if reg.tenants.contains_key(&id) {
+            return Err(TenantError::NameTaken(id.0));
+        }
+        let mut ids = IdGenerator::for_stream(cfg.id_seed, &id.0);
+        let scim_token = spec.scim_token.unwrap_or_else(|| format!("scim_{}", ids.lower_id()));
+        if reg.tokens.contains_key(&scim_token) {
+            return Err(TenantError::TokenTaken);
+        }
+        let clock = match cfg.clock {
+            ClockMode::System => Clock::default(),
+            ClockMode::Manual => Clock::manual(Clock::default_manual_start()),
+        };
+        let profile = spec.profile.unwrap_or_else(|| cfg.profile.clone());
+        let _ = (is_default, &spec.seed);
+        let events_token = format!("events_{}", ids.lower_id());
+        if reg.tokens.contains_key(&events_token) {
+            return Err(TenantError::TokenTaken);
+        }
+        let tenant = Tenant {
+            id: id.clone(),
+            scim_token: scim_token.clone(),
+            events_token: events_token.clone(),
+            profile,
+            clock,
+            ids,
+            account: Account::default(),
+            events: EventLog::default(),
+            journal: Journal::default(),
+            faults: Faults::default(),
+        };
+        let shared = Arc::new(Mutex::new(tenant));
+        reg.tokens.insert(scim_token, (id.clone(), TokenKind::Scim));
+        reg.tokens.insert(events_token, (id.clone(), TokenKind::Events));
+        reg.tenants.insert(id, shared.clone());
+        Ok(shared)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_select_tenants_and_tenants_are_isolated() {
+        let emu = Emulator::new(EmulatorConfig::default()).unwrap();
+        let a = emu.create_tenant(TenantSpec { name: Some("a".into()), ..Default::default() }).unwrap();
+        let (scim, events) = {
+            let t = a.lock().unwrap();
+            (t.scim_token.clone(), t.events_token.clone())
+        };
+        let (found, kind) = emu.resolve_token(&scim).unwrap();
+        assert!(Arc::ptr_eq(&found, &a));
+        assert_eq!(kind, TokenKind::Scim);
+        assert_eq!(emu.resolve_token(&events).unwrap().1, TokenKind::Events);
+        assert!(emu.resolve_token("nope").is_none());
+        assert_eq!(
+            emu.create_tenant(TenantSpec { name: Some("a".into()), ..Default::default() }).unwrap_err(),
+            TenantError::NameTaken("a".into())
+        );
+        assert!(emu.delete_tenant(&TenantId("a".into())));
+        assert!(emu.resolve_token(&scim).is_none());
+        assert!(!emu.delete_tenant(&TenantId::default_tenant()));
+    }
+
+    #[test]
+    fn same_seed_gives_same_tokens() {
+        let a = Emulator::new(EmulatorConfig::default()).unwrap();
+        let b = Emulator::new(EmulatorConfig::default()).unwrap();
+        assert_eq!(a.admin_token(), b.admin_token());
+        assert_eq!(a.default_tenant().lock().unwrap().scim_token, b.default_tenant().lock().unwrap().scim_token);
+    }
+}

@@ -1,0 +1,67 @@
+//! The `scimulator` command line: `serve`, `test`, and the connector's commands.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod connector;
+pub mod serve;
+pub mod test;
+
+/// Build and test 1Password user-lifecycle integrations without a 1Password account.
+#[derive(Debug, Parser)]
+#[command(name = "scimulator", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the emulator: a 1Password-like SCIM bridge and Events API.
+    Serve(serve::ServeArgs),
+    /// Run scenario files against an embedded emulator or a bridge URL.
+    Test(test::TestArgs),
+    /// List, get, suspend and reactivate users on any 1Password SCIM bridge.
+    Users(connector::UsersArgs),
+    /// Read the Events API (audit events, sign-in attempts, item usages).
+    Events(connector::EventsArgs),
+}
+
+/// Exit codes shared by all commands, so scripts can tell failures apart.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Any other error.
+    pub const ERROR: u8 = 1;
+    /// Bad command-line usage (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// The user (or resource) was not found.
+    pub const NOT_FOUND: u8 = 3;
+    /// Rate-limited (HTTP 429).
+    pub const RATE_LIMITED: u8 = 4;
+    /// Tests ran and at least one failed.
+    pub const TEST_FAILED: u8 = 5;
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn main(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::ERROR);
+        }
+    };
+    let code = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Test(args) => test::run(args).await,
+            Command::Users(args) => connector::run_users(args).await,
+            Command::Events(args) => connector::run_events(args).await,
+        }
+    });
+    ExitCode::from(code)
+}

@@ -1,0 +1,3 @@
+//! The harness: scenario files, the runner, snapshot assertions, and the `scimulator` CLI.
+
+pub mod cli;
