@@ -66,7 +66,9 @@ impl IdGenerator {
 
 /// Is `s` a 26-char base32 id of either case?
 pub fn is_base32_id(s: &str) -> bool {
-    s.len() == 26 && s.bytes().all(|b| b.to_ascii_uppercase().is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
+    s.len() == 26
+        && s.bytes()
+            .all(|b| b.to_ascii_uppercase().is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
 }
 
 #[cfg(test)]
@@ -87,9 +89,24 @@ mod tests {
 
     #[test]
     fn same_seed_same_ids_different_seed_different_ids() {
-        let a: Vec<_> = (0..5).map({ let mut g = IdGenerator::new(7); move |_| g.upper_id() }).collect();
-        let b: Vec<_> = (0..5).map({ let mut g = IdGenerator::new(7); move |_| g.upper_id() }).collect();
-        let c: Vec<_> = (0..5).map({ let mut g = IdGenerator::new(8); move |_| g.upper_id() }).collect();
+        let a: Vec<_> = (0..5)
+            .map({
+                let mut g = IdGenerator::new(7);
+                move |_| g.upper_id()
+            })
+            .collect();
+        let b: Vec<_> = (0..5)
+            .map({
+                let mut g = IdGenerator::new(7);
+                move |_| g.upper_id()
+            })
+            .collect();
+        let c: Vec<_> = (0..5)
+            .map({
+                let mut g = IdGenerator::new(8);
+                move |_| g.upper_id()
+            })
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_eq!(IdGenerator::for_stream(1, "t1"), IdGenerator::for_stream(1, "t1"));

@@ -179,8 +179,9 @@ impl Profile {
         let obj = overrides.as_object().ok_or("profile overrides must be an object")?;
         let mut base = match obj.get("preset") {
             Some(p) => {
-                let preset: Preset = serde_json::from_value(p.clone())
-                    .map_err(|_| format!("unknown preset {p}; expected \"onepassword\" or \"rfc\""))?;
+                let preset: Preset = serde_json::from_value(p.clone()).map_err(|_| {
+                    format!("unknown preset {p}; expected \"onepassword\" or \"rfc\"")
+                })?;
                 Profile::from_preset(preset)
             }
             None => self.clone(),
@@ -195,7 +196,8 @@ impl Profile {
             }
             merged[k] = v.clone();
         }
-        base = serde_json::from_value(merged).map_err(|e| format!("invalid profile switch value: {e}"))?;
+        base = serde_json::from_value(merged)
+            .map_err(|e| format!("invalid profile switch value: {e}"))?;
         Ok(base)
     }
 }
@@ -222,7 +224,8 @@ mod tests {
         assert!(p.post_returns_201 && p.shuffle_list_order);
         let err = Profile::onepassword().with_overrides(&json!({"nope": 1})).unwrap_err();
         assert!(err.contains("nope"), "{err}");
-        let err = Profile::onepassword().with_overrides(&json!({"post_returns_201": "yes"})).unwrap_err();
+        let err =
+            Profile::onepassword().with_overrides(&json!({"post_returns_201": "yes"})).unwrap_err();
         assert!(err.contains("invalid"), "{err}");
     }
 }

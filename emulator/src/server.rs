@@ -28,8 +28,9 @@ pub async fn serve(
 /// ```no_run
 /// # async fn demo() {
 /// let server = emulator::TestServer::start().await;
-/// let client = reqwest_like_client(server.scim_url(), server.scim_token());
-/// # fn reqwest_like_client(_: String, _: &str) {}
+/// let (url, token) = (server.scim_url(), server.scim_token());
+/// // Point any SCIM client at `url` with `Authorization: Bearer {token}`.
+/// # let _ = (url, token);
 /// # }
 /// ```
 #[derive(Debug)]
@@ -42,7 +43,8 @@ pub struct TestServer {
 impl TestServer {
     /// Starts with the default configuration, except a manual clock (deterministic timestamps).
     pub async fn start() -> TestServer {
-        TestServer::with_config(EmulatorConfig { clock: ClockMode::Manual, ..Default::default() }).await
+        TestServer::with_config(EmulatorConfig { clock: ClockMode::Manual, ..Default::default() })
+            .await
     }
 
     /// Starts with `config`. Panics if the configuration is invalid or no port can be bound:
@@ -94,7 +96,12 @@ impl TestServer {
 
     /// The default tenant's Events API token.
     pub fn events_token(&self) -> String {
-        self.emulator.default_tenant().lock().unwrap_or_else(|e| e.into_inner()).events_token.clone()
+        self.emulator
+            .default_tenant()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .events_token
+            .clone()
     }
 
     /// The control plane's base URL (`http://127.0.0.1:PORT/__admin`).

@@ -84,7 +84,11 @@ impl Emulator {
         let admin_token =
             config.admin_token.clone().unwrap_or_else(|| format!("admin_{}", ids.lower_id()));
         let emulator = Emulator {
-            inner: Arc::new(Inner { config, admin_token, registry: RwLock::new(Registry::default()) }),
+            inner: Arc::new(Inner {
+                config,
+                admin_token,
+                registry: RwLock::new(Registry::default()),
+            }),
         };
         let cfg = &emulator.inner.config;
         emulator.create_tenant_with(
@@ -159,7 +163,11 @@ impl Emulator {
         reg.tokens.insert(t.events_token.clone(), (id.clone(), TokenKind::Events));
     }
 
-    fn create_tenant_with(&self, spec: TenantSpec, is_default: bool) -> Result<SharedTenant, TenantError> {
+    fn create_tenant_with(
+        &self,
+        spec: TenantSpec,
+        is_default: bool,
+    ) -> Result<SharedTenant, TenantError> {
         let cfg = &self.inner.config;
         let mut reg = self.inner.registry.write().unwrap_or_else(|e| e.into_inner());
         let name = match spec.name {
@@ -226,7 +234,8 @@ mod tests {
     #[test]
     fn tokens_select_tenants_and_tenants_are_isolated() {
         let emu = Emulator::new(EmulatorConfig::default()).unwrap();
-        let a = emu.create_tenant(TenantSpec { name: Some("a".into()), ..Default::default() }).unwrap();
+        let a =
+            emu.create_tenant(TenantSpec { name: Some("a".into()), ..Default::default() }).unwrap();
         let (scim, events) = {
             let t = a.lock().unwrap();
             (t.scim_token.clone(), t.events_token.clone())
@@ -237,7 +246,8 @@ mod tests {
         assert_eq!(emu.resolve_token(&events).unwrap().1, TokenKind::Events);
         assert!(emu.resolve_token("nope").is_none());
         assert_eq!(
-            emu.create_tenant(TenantSpec { name: Some("a".into()), ..Default::default() }).unwrap_err(),
+            emu.create_tenant(TenantSpec { name: Some("a".into()), ..Default::default() })
+                .unwrap_err(),
             TenantError::NameTaken("a".into())
         );
         assert!(emu.delete_tenant(&TenantId("a".into())));
@@ -250,6 +260,9 @@ mod tests {
         let a = Emulator::new(EmulatorConfig::default()).unwrap();
         let b = Emulator::new(EmulatorConfig::default()).unwrap();
         assert_eq!(a.admin_token(), b.admin_token());
-        assert_eq!(a.default_tenant().lock().unwrap().scim_token, b.default_tenant().lock().unwrap().scim_token);
+        assert_eq!(
+            a.default_tenant().lock().unwrap().scim_token,
+            b.default_tenant().lock().unwrap().scim_token
+        );
     }
 }
