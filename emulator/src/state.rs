@@ -4,11 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
-use crate::account::Account;
 use crate::clock::Clock;
 use crate::config::{ClockMode, EmulatorConfig};
-use crate::control::{Faults, Journal};
-use crate::events::EventLog;
 use crate::ids::IdGenerator;
 use crate::profile::Profile;
 use crate::seed::Seed;
@@ -202,23 +199,20 @@ impl Emulator {
             ClockMode::Manual => Clock::manual(Clock::default_manual_start()),
         };
         let profile = spec.profile.unwrap_or_else(|| cfg.profile.clone());
-        let _ = (is_default, &spec.seed);
-        let events_token = format!("events_{}", ids.lower_id());
-        if reg.tokens.contains_key(&events_token) {
-            return Err(TenantError::TokenTaken);
-        }
-        let tenant = Tenant {
-            id: id.clone(),
-            scim_token: scim_token.clone(),
-            events_token: events_token.clone(),
+        let tenant = Tenant::build(
+            id.clone(),
+            scim_token,
             profile,
             clock,
             ids,
-            account: Account::default(),
-            events: EventLog::default(),
-            journal: Journal::default(),
-            faults: Faults::default(),
-        };
+            spec.seed.as_ref(),
+            is_default,
+        )
+        .map_err(TenantError::InvalidSeed)?;
+        if reg.tokens.contains_key(&tenant.events_token) {
+            return Err(TenantError::TokenTaken);
+        }
+        let (scim_token, events_token) = (tenant.scim_token.clone(), tenant.events_token.clone());
         let shared = Arc::new(Mutex::new(tenant));
         reg.tokens.insert(scim_token, (id.clone(), TokenKind::Scim));
         reg.tokens.insert(events_token, (id.clone(), TokenKind::Events));

