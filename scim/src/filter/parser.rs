@@ -207,7 +207,7 @@ fn json_string(i: &str) -> Res<'_, CompValue> {
         match c {
             '"' => return Ok((&rest[1..], CompValue::String(out))),
             '\\' => {
-                let (r, ch) = escape(&rest[1..])?;
+                let (r, ch) = escape(rest)?;
                 out.push(ch);
                 rest = r;
             }
@@ -221,10 +221,11 @@ fn json_string(i: &str) -> Res<'_, CompValue> {
     }
 }
 
-/// One escape after the backslash.
-fn escape(i: &str) -> Res<'_, char> {
+/// One escape; `bs` starts at its backslash, which is where errors point.
+fn escape(bs: &str) -> Res<'_, char> {
     const BAD: &str = "a JSON escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX)";
-    let Some(c) = i.chars().next() else { return hard(i, BAD) };
+    let i = &bs[1..];
+    let Some(c) = i.chars().next() else { return hard(bs, BAD) };
     let simple = match c {
         '"' => Some('"'),
         '\\' => Some('\\'),
@@ -235,47 +236,43 @@ fn escape(i: &str) -> Res<'_, char> {
         'r' => Some('\r'),
         't' => Some('\t'),
         'u' => None,
-        _ => return hard(i, BAD),
+        _ => return hard(bs, BAD),
     };
     if let Some(ch) = simple {
         return Ok((&i[1..], ch));
     }
-    let (rest, hi) = hex4(&i[1..])?;
-    let code = match hi {
+    let (rest, hi) = hex4(bs)?;
+    let (rest, code) = match hi {
         0xD800..=0xDBFF => {
             // A high surrogate must be followed by an escaped low surrogate.
-            let Some(r) = rest.strip_prefix("\\u") else {
-                return hard(rest, "a low surrogate \\uDC00-\\uDFFF after a high surrogate");
-            };
-            let (r2, lo) = hex4(r)?;
-            if !(0xDC00..=0xDFFF).contains(&lo) {
-                return hard(r, "a low surrogate \\uDC00-\\uDFFF after a high surrogate");
+            const LOW: &str = "a low surrogate \\uDC00-\\uDFFF after a high surrogate";
+            if !rest.starts_with("\\u") {
+                return hard(rest, LOW);
             }
-            let code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-            return match char::from_u32(code) {
-                Some(ch) => Ok((r2, ch)),
-                None => hard(i, BAD),
-            };
+            let (r2, lo) = hex4(rest)?;
+            if !(0xDC00..=0xDFFF).contains(&lo) {
+                return hard(rest, LOW);
+            }
+            (r2, 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
         }
-        0xDC00..=0xDFFF => return hard(&i[1..], "a high surrogate before a low surrogate"),
-        c => c,
+        0xDC00..=0xDFFF => return hard(bs, "a high surrogate before a low surrogate"),
+        c => (rest, c),
     };
     match char::from_u32(code) {
         Some(ch) => Ok((rest, ch)),
-        None => hard(i, BAD),
+        None => hard(bs, BAD),
     }
 }
 
-fn hex4(i: &str) -> Res<'_, u32> {
-    let bytes = i.as_bytes();
-    if bytes.len() < 4 || !bytes[..4].iter().all(u8::is_ascii_hexdigit) {
-        return hard(i, "four hex digits after \\u");
-    }
-    // The four bytes are ASCII hex digits, so the slice is on a char boundary and parses.
-    match u32::from_str_radix(&i[..4], 16) {
-        Ok(v) => Ok((&i[4..], v)),
-        Err(_) => hard(i, "four hex digits after \\u"),
-    }
+/// `\uXXXX`; `bs` starts at the backslash.
+fn hex4(bs: &str) -> Res<'_, u32> {
+    let digits = bs.as_bytes().get(2..6);
+    let Some(digits) = digits.filter(|d| d.iter().all(u8::is_ascii_hexdigit)) else {
+        return hard(bs, "four hex digits after \\u");
+    };
+    // Six ASCII bytes (`\u` and four hex digits), so slicing stays on char boundaries.
+    let v = digits.iter().fold(0u32, |acc, d| acc * 16 + (*d as char).to_digit(16).unwrap_or(0));
+    Ok((&bs[6..], v))
 }
 
 /// `true` / `false` / `null`, case-insensitively (ABNF literals are case-insensitive).
