@@ -28,7 +28,7 @@ pub enum PatchPath {
 /// let p = parse_path(r#"emails[type eq "work"].value"#).unwrap();
 /// assert!(matches!(p, PatchPath::ValuePath { sub_attr: Some(ref s), .. } if s == "value"));
 /// let e = parse_path(r#"emails[type eq "work""#).unwrap_err();
-/// assert_eq!(e.to_string(), "column 21: expected ']' to close the '[' at column 7, or 'and'/'or'");
+/// assert_eq!(e.to_string(), "column 22: expected ']' to close the '[' at column 7, or 'and'/'or'");
 /// ```
 pub fn parse_path(input: &str) -> Result<PatchPath, ParseError> {
     crate::filter::parser_patch_path(input)

@@ -63,9 +63,13 @@ fn hard<'a, O>(rest: &'a str, expected: impl Into<Cow<'static, str>>) -> Res<'a,
     Err(nom::Err::Failure(PErr::at(rest, expected)))
 }
 
-/// Replaces a failing parser's message (keeping its position) with `expected`.
+/// Replaces a recoverable failure's message with `expected` at `rest`; committed failures
+/// already say what is wrong and keep their message.
 fn expect<'a, O>(r: Res<'a, O>, rest: &'a str, expected: &'static str) -> Res<'a, O> {
-    r.map_err(|e| e.map(|_| PErr::at(rest, expected)))
+    r.map_err(|e| match e {
+        nom::Err::Error(_) => nom::Err::Error(PErr::at(rest, expected)),
+        other => other,
+    })
 }
 
 /// Converts the parser's error into the public one (offset, column, expected).
