@@ -190,10 +190,25 @@ fn json_number(i: &str) -> Res<'_, CompValue> {
         })),
     ))
     .parse(i)?;
-    match text.parse::<serde_json::Number>() {
-        Ok(n) => Ok((rest, CompValue::Number(n))),
-        Err(_) => hard(i, "a number within the range of a 64-bit float"),
+    match json_number_value(text) {
+        Some(n) => Ok((rest, CompValue::Number(n))),
+        None => hard(i, "a number within the range of a 64-bit float"),
     }
+}
+
+/// The value of a JSON number's text: integers stay exact when they fit 64 bits; everything
+/// else goes through std's correctly rounded `f64` parse (serde_json's default float parser may
+/// be off by one ulp, which would break the printer's round trip).
+fn json_number_value(text: &str) -> Option<serde_json::Number> {
+    if !text.contains(['.', 'e', 'E']) {
+        if let Ok(n) = text.parse::<u64>() {
+            return Some(n.into());
+        }
+        if let Ok(n) = text.parse::<i64>() {
+            return Some(n.into());
+        }
+    }
+    text.parse::<f64>().ok().and_then(serde_json::Number::from_f64)
 }
 
 /// A JSON string with every JSON escape; raw control characters are refused as JSON requires.
