@@ -226,6 +226,9 @@ impl Account {
                 pending_email_change: u.pending_email_change.clone(),
                 attrs,
             };
+            if user.state == UserState::TransferStarted && user.signed_up_at.is_some() {
+                account.awaiting_confirmation.push(id.clone());
+            }
             account.insert_user(user);
             let role_group = match u.role {
                 Some(SeedRole::Owner) => Some(GroupKind::Owners),
@@ -245,10 +248,10 @@ impl Account {
                 let member = account.resolve_member_name(m).ok_or_else(|| {
                     format!("groups[{i}].members: {m:?} is not a user id or userName in the seed")
                 })?;
-                if let Some(group) = account.groups.get_mut(&gid) {
-                    if !group.members.contains(&member) {
-                        group.members.push(member);
-                    }
+                if let Some(group) = account.groups.get_mut(&gid)
+                    && !group.members.contains(&member)
+                {
+                    group.members.push(member);
                 }
             }
         }
@@ -359,12 +362,19 @@ impl Account {
     /// The groups a user belongs to, in group order.
     pub fn groups_of(&self, user_id: &str) -> impl Iterator<Item = &Group> {
         let user_id = user_id.to_owned();
-        self.groups().filter(move |g| g.members.iter().any(|m| *m == user_id))
+        self.groups().filter(move |g| g.members.contains(&user_id))
     }
 
     /// Is the user an owner?
     pub fn is_owner(&self, user_id: &str) -> bool {
         self.builtin(GroupKind::Owners).is_some_and(|g| g.members.iter().any(|m| m == user_id))
+    }
+
+    /// A new number for each listing, to seed the order of a shuffled list (the real bridge's
+    /// order changes between calls; this keeps it reproducible for a given request sequence).
+    pub fn next_list_nonce(&mut self) -> u64 {
+        self.list_calls += 1;
+        self.list_calls
     }
 
     /// The invitation e-mails the account would have sent, oldest first.
@@ -610,7 +620,9 @@ impl Account {
         }
         u.signed_up_at = Some(now);
         u.last_modified = now;
-        let mut changes = vec![Change::InvitationAccepted { user: u.to_ref() }];
+        let user = u.to_ref();
+        self.awaiting_confirmation.push(id.to_owned());
+        let mut changes = vec![Change::InvitationAccepted { user }];
         changes.extend(self.run_confirmation_watcher(profile, now));
         Ok(changes)
     }
@@ -623,18 +635,27 @@ impl Account {
         profile: &Profile,
         now: DateTime<Utc>,
     ) -> Vec<Change> {
+        if self.awaiting_confirmation.is_empty() {
+            return Vec::new();
+        }
         let Some(delay) = profile.confirmation_delay_secs else { return Vec::new() };
         let delay = Duration::seconds(i64::try_from(delay).unwrap_or(i64::MAX / 1000));
         let mut changes = Vec::new();
-        for id in &self.user_order {
-            let Some(u) = self.users.get_mut(id) else { continue };
-            let due = u.signed_up_at.is_some_and(|t| t + delay <= now);
-            if u.state == UserState::TransferStarted && due {
-                u.state = UserState::Active;
-                u.last_modified = now;
-                changes.push(Change::UserConfirmed { user: u.to_ref() });
+        let users = &mut self.users;
+        self.awaiting_confirmation.retain(|id| {
+            let Some(u) = users.get_mut(id) else { return false };
+            let Some(signed_up) = u.signed_up_at else { return false };
+            if u.state != UserState::TransferStarted {
+                return false;
             }
-        }
+            if signed_up + delay > now {
+                return true;
+            }
+            u.state = UserState::Active;
+            u.last_modified = now;
+            changes.push(Change::UserConfirmed { user: u.to_ref() });
+            false
+        });
         changes
     }
 
@@ -777,12 +798,12 @@ impl Account {
     }
 
     fn unindex_external(&mut self, id: &str, external: Option<&str>) {
-        if let Some(e) = external {
-            if let Some(list) = self.by_external_id.get_mut(e) {
-                list.retain(|x| x != id);
-                if list.is_empty() {
-                    self.by_external_id.remove(e);
-                }
+        if let Some(e) = external
+            && let Some(list) = self.by_external_id.get_mut(e)
+        {
+            list.retain(|x| x != id);
+            if list.is_empty() {
+                self.by_external_id.remove(e);
             }
         }
     }
@@ -842,12 +863,11 @@ impl Account {
     }
 
     fn add_member_raw(&mut self, kind: GroupKind, user_id: &str) {
-        if let Some(gid) = self.builtin(kind).map(|g| g.id.clone()) {
-            if let Some(g) = self.groups.get_mut(&gid) {
-                if !g.members.iter().any(|m| m == user_id) {
-                    g.members.push(user_id.to_owned());
-                }
-            }
+        if let Some(gid) = self.builtin(kind).map(|g| g.id.clone())
+            && let Some(g) = self.groups.get_mut(&gid)
+            && !g.members.iter().any(|m| m == user_id)
+        {
+            g.members.push(user_id.to_owned());
         }
     }
 
@@ -940,11 +960,11 @@ impl Account {
                 changes.push(Change::MemberJoined { group: gref.clone(), user: u.to_ref() });
             }
         }
-        if old != members {
-            if let Some(g) = self.groups.get_mut(gid) {
-                g.members = members;
-                g.last_modified = now;
-            }
+        if old != members
+            && let Some(g) = self.groups.get_mut(gid)
+        {
+            g.members = members;
+            g.last_modified = now;
         }
         changes
     }

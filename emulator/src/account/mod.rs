@@ -18,6 +18,7 @@ mod seed;
 mod user;
 
 pub use group::{Group, GroupKind};
+pub use lifecycle::{GroupInput, UserInput};
 pub use seed::{Invitation, InvitationKind, SeedGroup, SeedRole, SeedUser};
 pub use user::{User, UserState};
 
@@ -34,6 +35,11 @@ pub struct Account {
     groups: HashMap<String, Group>,
     group_order: Vec<String>,
     outbox: Vec<Invitation>,
+    /// Signed-up invited users the confirmation watcher still has to confirm, so the watcher
+    /// (run before every request) does not scan the whole account.
+    awaiting_confirmation: Vec<String>,
+    /// How many listings have been served: seeds the per-call order of shuffled lists.
+    list_calls: u64,
 }
 
 /// Why the account refused an operation. Each maps to one SCIM error in the HTTP layer.
