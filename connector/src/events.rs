@@ -325,7 +325,10 @@ impl EventsClient {
             Some(Value::Bool(b)) => b,
             None | Some(Value::Null) => false,
             Some(other) => {
-                return Err(shape(format!("`has_more` must be a boolean, got {}", kind_of(&other))));
+                return Err(shape(format!(
+                    "`has_more` must be a boolean, got {}",
+                    kind_of(&other)
+                )));
             }
         };
         let items = match obj.remove("items") {
@@ -337,6 +340,16 @@ impl EventsClient {
         };
         Ok(EventPage { cursor, has_more, items })
     }
+}
+
+/// Reads an RFC 3339 time (`2026-01-01T00:00:00Z`, `2026-01-01T09:00:00+09:00`) for
+/// [`Start::Reset`].
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>, Error> {
+    DateTime::parse_from_rfc3339(s.trim()).map(|t| t.with_timezone(&Utc)).map_err(|e| {
+        Error::InvalidArgument {
+            message: format!("{s:?} is not an RFC 3339 time like 2026-01-01T00:00:00Z: {e}"),
+        }
+    })
 }
 
 fn success_json(reply: Reply, what: &str) -> Result<Value, Error> {

@@ -81,7 +81,10 @@ impl User {
         let id = match obj.get("id") {
             Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
             Some(other) => {
-                return Err(format!("user `id` must be a non-empty string, got {}", kind_of(other)));
+                return Err(format!(
+                    "user `id` must be a non-empty string, got {}",
+                    kind_of(other)
+                ));
             }
             None => return Err("user has no `id`".to_owned()),
         };

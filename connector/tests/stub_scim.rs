@@ -8,7 +8,6 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use connector::{Client, ErrorKind, ListOptions, RetryPolicy, UserStatus};
-use serde_json::json;
 use support::{Canned, Stub, raw_server, silent_server};
 
 const TOKEN: &str = "good-token";

@@ -200,11 +200,12 @@ async fn handle(
             let op_ok = patch.pointer("/Operations/0/op") == Some(&json!("replace"))
                 && patch.pointer("/Operations/0/path") == Some(&json!("active"));
             let id = id.to_string();
+            let no_content = s.patch_no_content;
             match (s.users.iter_mut().find(|u| u["id"] == *id), value) {
                 (Some(u), Some(Value::Bool(b))) if op_ok => {
                     u["active"] = json!(b);
                     let u = u.clone();
-                    if s.patch_no_content {
+                    if no_content {
                         return Response::builder().status(204).body(Body::empty()).unwrap();
                     }
                     reply(200, u)
