@@ -15,6 +15,6 @@ pub fn router(emulator: Emulator) -> Router {
     Router::new()
         .merge(scim::routes())
         .merge(events::routes())
-        .nest("/__admin", admin::routes())
+        .nest("/__admin", admin::routes().merge(events::admin_routes()))
         .with_state(emulator)
 }
