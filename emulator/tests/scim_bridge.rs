@@ -84,7 +84,11 @@ fn invariants_unique_username_last_owner_guests_nested_groups() {
         )
         .unwrap();
     let nested = a.create_group(
-        GroupInput { display_name: "H".into(), members: Some(vec![gid]), attrs: Default::default() },
+        GroupInput {
+            display_name: "H".into(),
+            members: Some(vec![gid]),
+            attrs: Default::default(),
+        },
         &p,
         &mut ids,
         now,
@@ -204,7 +208,11 @@ async fn onepassword_lifecycle_post_200_delete_suspends() {
     assert_eq!(b["active"], false);
     // Okta: path-less replace.
     let (_, b) = c
-        .call(Method::PATCH, &format!("/Users/{id}"), Some(json!({"Operations": [{"op": "replace", "value": {"active": true}}]})))
+        .call(
+            Method::PATCH,
+            &format!("/Users/{id}"),
+            Some(json!({"Operations": [{"op": "replace", "value": {"active": true}}]})),
+        )
         .await;
     assert_eq!(b["active"], true);
     // displayName re-splits the name.
@@ -264,11 +272,23 @@ async fn auth_prefixes_ping_health_and_discovery() {
     assert!(r.headers().get("www-authenticate").is_some());
     let b: Value = r.json().await.unwrap();
     assert_eq!(b["status"], "401");
-    let r = c.http.get(format!("{base}/Users")).bearer_auth(c.server.events_token()).send().await.unwrap();
+    let r = c
+        .http
+        .get(format!("{base}/Users"))
+        .bearer_auth(c.server.events_token())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(c.http.get(format!("{base}/ping")).send().await.unwrap().status(), StatusCode::OK);
     for prefix in ["", "/scim", "/scim/v2"] {
-        let r = c.http.get(format!("{base}{prefix}/Users")).bearer_auth(c.server.scim_token()).send().await.unwrap();
+        let r = c
+            .http
+            .get(format!("{base}{prefix}/Users"))
+            .bearer_auth(c.server.scim_token())
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{prefix}");
         let b: Value = r.json().await.unwrap();
         assert_eq!(b["totalResults"], 9, "demo account: {b}");
@@ -301,11 +321,13 @@ async fn lists_filter_paginate_and_project() {
     p.shuffle_list_order = false;
     let c = Client::start(p).await;
     let id = c.create("find.me@example.com").await;
-    let (s, b) = c.call(Method::GET, "/Users?filter=userName%20eq%20%22FIND.ME@example.com%22", None).await;
+    let (s, b) =
+        c.call(Method::GET, "/Users?filter=userName%20eq%20%22FIND.ME@example.com%22", None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(b["totalResults"], 1);
     assert_eq!(b["Resources"][0]["id"], id);
-    let (_, b) = c.call(Method::GET, "/Users?filter=userName%20eq%20%22nobody@example.com%22", None).await;
+    let (_, b) =
+        c.call(Method::GET, "/Users?filter=userName%20eq%20%22nobody@example.com%22", None).await;
     assert_eq!(b["totalResults"], 0);
     assert_eq!(b["Resources"], json!([]));
     let (_, b) = c.call(Method::GET, "/Users?filter=emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22find.me@example.com%22", None).await;
@@ -350,7 +372,8 @@ async fn groups_okta_and_entra_membership_shapes() {
     // Okta rename with id.
     let (_, g) = c.call(Method::PATCH, &path, Some(json!({"Operations": [{"op": "replace", "value": {"id": gid, "displayName": "Engineering 2"}}]}))).await;
     assert_eq!(g["displayName"], "Engineering 2");
-    let (_, l) = c.call(Method::GET, "/Groups?filter=displayName%20eq%20%22engineering%202%22", None).await;
+    let (_, l) =
+        c.call(Method::GET, "/Groups?filter=displayName%20eq%20%22engineering%202%22", None).await;
     assert_eq!(l["totalResults"], 1);
     let (s, b) = c.call(Method::PATCH, &path, Some(json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": "NOSUCHUSERAAAAAAAAAAAAAAAA"}]}]}))).await;
     assert_scim_error(s, &b, 400, Some("invalidValue"));
@@ -366,7 +389,12 @@ async fn bad_input_gets_scim_errors_and_changes_nothing() {
     let id = c.create("bad@example.com").await;
     let url = format!("{}/Users", c.server.scim_url());
     let send = |ct: &'static str, body: String| {
-        c.http.post(&url).bearer_auth(c.server.scim_token()).header("content-type", ct).body(body).send()
+        c.http
+            .post(&url)
+            .bearer_auth(c.server.scim_token())
+            .header("content-type", ct)
+            .body(body)
+            .send()
     };
     let r = send("application/json", "{\"userName\": ".into()).await.unwrap();
     let (s, b) = (r.status(), r.json::<Value>().await.unwrap());
@@ -374,9 +402,19 @@ async fn bad_input_gets_scim_errors_and_changes_nothing() {
     assert!(b["detail"].as_str().unwrap().contains("line 1"), "{b}");
     let r = send("text/plain", "{}".into()).await.unwrap();
     assert_eq!(r.status().as_u16(), 415);
-    let big = format!("{{\"userName\": \"{}\"}}", "x".repeat(2 << 20));
-    let r = send("application/json", big).await.unwrap();
-    assert_eq!(r.status().as_u16(), 413);
+    // Oversized: in-process, so the early answer cannot race the upload on the socket.
+    {
+        use tower::ServiceExt;
+        let app = emulator::http::router(c.server.emulator().clone());
+        let big = format!("{{\"userName\": \"{}\"}}", "x".repeat(2 << 20));
+        let req = axum::http::Request::post("/scim/v2/Users")
+            .header("authorization", format!("Bearer {}", c.server.scim_token()))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(big))
+            .unwrap();
+        let resp = app.oneshot(req).await.unwrap();
+        assert_eq!(resp.status().as_u16(), 413);
+    }
     let (s, b) = c.call(Method::POST, "/Users", Some(json!({"userName": 42}))).await;
     assert_scim_error(s, &b, 400, Some("invalidValue"));
     assert!(b["detail"].as_str().unwrap().contains("userName"));
@@ -386,7 +424,13 @@ async fn bad_input_gets_scim_errors_and_changes_nothing() {
     assert_scim_error(s, &b, 409, Some("uniqueness"));
     let (s, b) = c.call(Method::GET, "/Users/NOPE", None).await;
     assert_scim_error(s, &b, 404, None);
-    let (s, b) = c.call(Method::PUT, &format!("/Users/{id}"), Some(json!({"id": "OTHER", "userName": "bad@example.com"}))).await;
+    let (s, b) = c
+        .call(
+            Method::PUT,
+            &format!("/Users/{id}"),
+            Some(json!({"id": "OTHER", "userName": "bad@example.com"})),
+        )
+        .await;
     assert_scim_error(s, &b, 400, Some("mutability"));
     let before = c.call(Method::GET, &format!("/Users/{id}"), None).await.1;
     // Atomic: the first operation is valid, the second is not; nothing changes.
@@ -395,11 +439,31 @@ async fn bad_input_gets_scim_errors_and_changes_nothing() {
         .await;
     assert_scim_error(s, &b, 400, Some("invalidValue"));
     assert!(b["detail"].as_str().unwrap().contains("Operations[1]"));
-    let (s, b) = c.call(Method::PATCH, &format!("/Users/{id}"), Some(json!({"Operations": [{"op": "replace", "path": "groups", "value": []}]}))).await;
+    let (s, b) = c
+        .call(
+            Method::PATCH,
+            &format!("/Users/{id}"),
+            Some(json!({"Operations": [{"op": "replace", "path": "groups", "value": []}]})),
+        )
+        .await;
     assert_scim_error(s, &b, 400, Some("mutability"));
-    let (s, b) = c.call(Method::PATCH, &format!("/Users/{id}"), Some(json!({"Operations": [{"op": "replace", "path": "emails[type eq", "value": "x"}]}))).await;
+    let (s, b) = c
+        .call(
+            Method::PATCH,
+            &format!("/Users/{id}"),
+            Some(
+                json!({"Operations": [{"op": "replace", "path": "emails[type eq", "value": "x"}]}),
+            ),
+        )
+        .await;
     assert_scim_error(s, &b, 400, Some("invalidPath"));
-    let (s, b) = c.call(Method::PATCH, &format!("/Users/{id}"), Some(json!({"Operations": [{"op": "remove"}]}))).await;
+    let (s, b) = c
+        .call(
+            Method::PATCH,
+            &format!("/Users/{id}"),
+            Some(json!({"Operations": [{"op": "remove"}]})),
+        )
+        .await;
     assert_scim_error(s, &b, 400, Some("noTarget"));
     let after = c.call(Method::GET, &format!("/Users/{id}"), None).await.1;
     assert_eq!(before, after);
