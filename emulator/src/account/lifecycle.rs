@@ -138,6 +138,7 @@ impl Account {
     ) -> Result<Account, String> {
         let mut account = Account::default();
         let mut seen_groups = HashSet::new();
+        let mut seed_group_ids = Vec::with_capacity(seed.groups.len());
         for (i, g) in seed.groups.iter().enumerate() {
             let id = match &g.id {
                 Some(id) if !crate::ids::is_base32_id(id) => {
@@ -161,6 +162,7 @@ impl Account {
                 g.display_name.clone()
             };
             let created = g.created.unwrap_or(now);
+            seed_group_ids.push(id.clone());
             account.group_order.push(id.clone());
             account.groups.insert(
                 id.clone(),
@@ -203,6 +205,13 @@ impl Account {
             attrs.insert("userName".into(), Value::String(user_name.clone()));
             if let Some(d) = &u.display_name {
                 attrs.insert("displayName".into(), Value::String(d.clone()));
+                if !attrs.contains_key("name") {
+                    let (given, family) = d.split_once(' ').unwrap_or((d.as_str(), ""));
+                    attrs.insert(
+                        "name".into(),
+                        serde_json::json!({"givenName": given, "familyName": family}),
+                    );
+                }
             }
             if !attrs.contains_key("emails") {
                 attrs.insert(
@@ -243,7 +252,7 @@ impl Account {
             }
         }
         for (i, g) in seed.groups.iter().enumerate() {
-            let gid = account.group_order[i].clone();
+            let gid = seed_group_ids[i].clone();
             for m in &g.members {
                 let member = account.resolve_member_name(m).ok_or_else(|| {
                     format!("groups[{i}].members: {m:?} is not a user id or userName in the seed")

@@ -100,8 +100,12 @@ impl ControlState {
 /// The tenant's full state as a seed document (the shape `--seed` reads), so an export loads
 /// back as a seed.
 pub fn export_seed(tenant: &Tenant) -> Seed {
+    let (users, groups, outbox) = tenant.account.export();
     Seed {
         profile: serde_json::to_value(&tenant.profile).ok(),
+        users,
+        groups,
+        outbox,
         faults: tenant.faults.rules(),
         ..Seed::default()
     }

@@ -221,7 +221,9 @@ fn apply_path(
                 merge(c, &v);
             }
             _ => {
-                return Err(ScimError::invalid_value(format!("value of {raw:?} must be an object")));
+                return Err(ScimError::invalid_value(format!(
+                    "value of {raw:?} must be an object"
+                )));
             }
         }
         return Ok(());
@@ -431,7 +433,10 @@ fn value_path_op(
     let value = value.cloned().unwrap_or(Value::Null);
     if matched.is_empty() {
         let mut created = Map::new();
-        if !opts.create_missing_value_path || !eq_parts(filter, &mut created) {
+        // `add` has no RFC-defined outcome here and Entra relies on it creating the value;
+        // `replace` creates only when the profile says so (RFC 7644 §3.5.2.3: noTarget).
+        let may_create = kind == Op::Add || opts.create_missing_value_path;
+        if !may_create || !eq_parts(filter, &mut created) {
             return Err(ScimError::no_target("no value matches the filter"));
         }
         match (sub, value) {
