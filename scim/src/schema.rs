@@ -449,7 +449,8 @@ pub fn common_attributes() -> &'static [Attribute] {
             )
             .mutability_deep(Mutability::ReadOnly)
             .describe("Resource metadata."),
-            Attribute::reference("schemas", &["uri"])
+            // Schema URNs compare case-insensitively (RFC 7644 §3.10), unlike other references.
+            Attribute { case_exact: false, ..Attribute::reference("schemas", &["uri"]) }
                 .multi()
                 .required()
                 .describe("The schema URIs the resource conforms to."),

@@ -73,6 +73,11 @@ fn user_filters_match_the_right_users() {
         (r#"meta.lastModified lt "2011-05-13T06:42:34+02:00""#, &[]),
         (r#"meta.lastModified le "2011-05-13T08:42:34+04:00""#, &["u1", "u2"]),
         (r#"meta.created sw "2020-""#, &["u2"]),
+        // An offset-less xsd:dateTime is read as UTC.
+        (r#"meta.created eq "2011-05-13T04:42:34""#, &["u1"]),
+        (r#"meta.created lt "2011-05-13T04:42:34.001""#, &["u1"]),
+        // Schema URNs compare case-insensitively.
+        (r#"schemas eq "URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER""#, &["u1"]),
         // Booleans.
         ("active eq true", &["u1"]),
         ("active eq false", &["u2"]),

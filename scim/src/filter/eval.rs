@@ -144,7 +144,7 @@ fn plan(
         }
         AttrType::DateTime => match value {
             CompValue::String(s) if substring => Ok(Plan::Text { case_exact: true, value: s.clone() }),
-            CompValue::String(s) => DateTime::parse_from_rfc3339(s).map(Plan::Time).map_err(|_| {
+            CompValue::String(s) => parse_date_time(s).map(Plan::Time).map_err(|_| {
                 ScimError::invalid_filter(format!(
                     "'{path}' is a dateTime attribute; {value} is not an xsd:dateTime such as \"2011-05-13T04:42:34Z\""
                 ))
@@ -313,6 +313,16 @@ fn eval(filter: &Filter, obj: &Map<String, Value>, scope: Scope<'_>) -> bool {
     }
 }
 
+/// An xsd:dateTime. RFC 3339 (with an offset) is the norm; a value without an offset, which
+/// xsd:dateTime allows, is read as UTC rather than refused.
+fn parse_date_time(s: &str) -> Result<DateTime<FixedOffset>, chrono::ParseError> {
+    DateTime::parse_from_rfc3339(s).or_else(|e| {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+            .map(|n| n.and_utc().fixed_offset())
+            .map_err(|_| e)
+    })
+}
+
 /// Lowercases for case-insensitive comparison, without allocating when there is nothing to do.
 fn fold(s: &str) -> Cow<'_, str> {
     if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
@@ -355,7 +365,7 @@ fn compare(v: &Value, op: CompareOp, plan: &Plan) -> bool {
             Value::Number(x) => ordered(cmp_numbers(x, n), op),
             _ => false,
         },
-        Plan::Time(t) => match v.as_str().map(DateTime::parse_from_rfc3339) {
+        Plan::Time(t) => match v.as_str().map(parse_date_time) {
             Some(Ok(x)) => ordered(Some(x.cmp(t)), op),
             _ => false,
         },

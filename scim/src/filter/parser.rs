@@ -327,6 +327,7 @@ impl<'a> Ctx<'a> {
         Ctx { full, depth: 0, terms: 0, in_brackets: false }
     }
 
+    /// Only called on the error path: counting characters is linear in the input.
     fn column_of(&self, rest: &str) -> usize {
         let offset = self.full.len().saturating_sub(rest.len());
         self.full[..offset].chars().count() + 1
@@ -412,10 +413,10 @@ fn unary<'a>(ctx: &mut Ctx<'_>, i: &'a str) -> Res<'a, Filter> {
 /// `"(" FILTER ")"`; `i` starts at the `(`.
 fn group<'a>(ctx: &mut Ctx<'_>, i: &'a str) -> Res<'a, Filter> {
     ctx.enter(i)?;
-    let open_col = ctx.column_of(i);
     let (j, inner) = or_expr(ctx, &i[1..])?;
     let (j, _) = ws0(j)?;
     let Some(rest) = j.strip_prefix(')') else {
+        let open_col = ctx.column_of(i);
         return hard(j, format!("')' to close the '(' at column {open_col}, or 'and'/'or'"));
     };
     ctx.depth -= 1;
@@ -454,12 +455,12 @@ pub(crate) fn bracket<'a>(ctx: &mut Ctx<'_>, i: &'a str) -> Res<'a, Filter> {
         return hard(i, format!("{OPS_EXPECTED} (value filters '[...]' cannot be nested)"));
     }
     ctx.enter(i)?;
-    let open_col = ctx.column_of(i);
     ctx.in_brackets = true;
     let (j, inner) = or_expr(ctx, &i[1..])?;
     ctx.in_brackets = false;
     let (j, _) = ws0(j)?;
     let Some(rest) = j.strip_prefix(']') else {
+        let open_col = ctx.column_of(i);
         return hard(j, format!("']' to close the '[' at column {open_col}, or 'and'/'or'"));
     };
     ctx.depth -= 1;
