@@ -102,12 +102,12 @@ impl Start {
                     }
                     body.insert("limit".into(), json!(l));
                 }
-                if let (Some(s), Some(e)) = (start_time, end_time) {
-                    if s > e {
-                        return Err(Error::InvalidArgument {
-                            message: format!("start_time {s} is after end_time {e}"),
-                        });
-                    }
+                if let (Some(s), Some(e)) = (start_time, end_time)
+                    && s > e
+                {
+                    return Err(Error::InvalidArgument {
+                        message: format!("start_time {s} is after end_time {e}"),
+                    });
                 }
                 let ts = |t: &DateTime<Utc>| json!(t.to_rfc3339_opts(SecondsFormat::AutoSi, true));
                 if let Some(s) = start_time {

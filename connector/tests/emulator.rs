@@ -21,9 +21,12 @@ async fn server(n: usize) -> TestServer {
         .await
 }
 
+/// The seeded users plus the owner every emulated account has.
 fn expected(n: usize) -> BTreeSet<String> {
-    (0..n).map(|i| format!("user{i}@example.com")).collect()
+    (0..n).map(|i| format!("user{i}@example.com")).chain([OWNER.to_owned()]).collect()
 }
+
+const OWNER: &str = "owner@example.com";
 
 #[tokio::test]
 async fn the_default_profile_really_shuffles() {
@@ -47,7 +50,7 @@ async fn the_default_profile_really_shuffles() {
             .collect::<Vec<_>>()
     };
     let (a, b) = (order().await, order().await);
-    assert_eq!(a.len(), 40);
+    assert_eq!(a.len(), 41, "40 seeded users and the owner");
     assert_ne!(a, b, "two calls came back in the same order");
 }
 
@@ -57,7 +60,7 @@ async fn list_get_suspend_reactivate_round_trip() {
     let client = Client::new(server.scim_url(), server.scim_token()).unwrap();
     let all = client.list_all_users(None).await.unwrap();
     assert_eq!(all.iter().map(|u| u.email.clone()).collect::<BTreeSet<_>>(), expected(5));
-    let id = all[0].id.clone();
+    let id = all.iter().find(|u| u.email == "user0@example.com").unwrap().id.clone();
 
     let u = client.get_user(&id).await.unwrap();
     assert_eq!(u.status, UserStatus::Active);
@@ -79,7 +82,7 @@ async fn list_get_suspend_reactivate_round_trip() {
     // Suspended users stay listed (the bridge never hides them).
     client.suspend_user(&id).await.unwrap();
     let all = client.list_all_users(None).await.unwrap();
-    assert_eq!(all.len(), 5);
+    assert_eq!(all.len(), 6);
     assert_eq!(all.iter().filter(|u| u.is_suspended()).count(), 1);
 }
 
@@ -102,7 +105,7 @@ async fn every_bridge_prefix_works() {
     let server = server(3).await;
     for prefix in ["", "/scim", "/scim/v2/"] {
         let client = Client::new(format!("{}{prefix}", server.url()), server.scim_token()).unwrap();
-        assert_eq!(client.list_all_users(None).await.unwrap().len(), 3, "prefix {prefix:?}");
+        assert_eq!(client.list_all_users(None).await.unwrap().len(), 4, "prefix {prefix:?}");
     }
 }
 
@@ -156,7 +159,7 @@ async fn filters_are_checked_locally_and_cursors_are_bound_to_them() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 12, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Under the shuffling profile, a cursor traversal and a full listing both return every user
     /// exactly once, whatever the directory size, sweep page size and caller page size.
@@ -173,20 +176,21 @@ proptest! {
                 let page = client.list_users(&options).await.unwrap();
                 pages += 1;
                 prop_assert!(page.users.len() <= limit);
-                prop_assert_eq!(page.total, Some(n as u64));
+                prop_assert_eq!(page.total, Some(n as u64 + 1));
                 seen.extend(page.users.into_iter().map(|u| u.email));
                 match page.next_cursor {
                     Some(c) => options.cursor = Some(c),
                     None => break,
                 }
             }
-            prop_assert_eq!(pages, n.div_ceil(limit).max(1));
-            prop_assert_eq!(seen.len(), n);
+            let total = n + 1; // the seeded users and the owner
+            prop_assert_eq!(pages, total.div_ceil(limit));
+            prop_assert_eq!(seen.len(), total);
             prop_assert_eq!(seen.iter().cloned().collect::<BTreeSet<_>>(), expected(n));
             let all = client.list_all_users(None).await.unwrap();
             let ids: HashSet<_> = all.iter().map(|u| u.id.clone()).collect();
-            prop_assert_eq!(all.len(), n);
-            prop_assert_eq!(ids.len(), n);
+            prop_assert_eq!(all.len(), total);
+            prop_assert_eq!(ids.len(), total);
             Ok(())
         })?;
     }

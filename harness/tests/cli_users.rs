@@ -38,16 +38,18 @@ async fn list_all_prints_every_user_exactly_once() {
     let v = stdout_json(&out);
     let emails: Vec<&str> =
         v["users"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
-    assert_eq!(emails.len(), 30);
+    // The 30 seeded users and the owner every emulated account has.
+    assert_eq!(emails.len(), 31);
     let unique: BTreeSet<&str> = emails.iter().copied().collect();
-    assert_eq!(unique.len(), 30);
-    assert_eq!(v["total"], 30);
+    assert_eq!(unique.len(), 31);
+    assert!(unique.contains("user29@example.com"));
+    assert_eq!(v["total"], 31);
 
     // The table has a header and one line per user.
     let out = run(&server, &["list", "--all"]).await;
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("ID"), "{text}");
-    assert_eq!(text.lines().count(), 31);
+    assert_eq!(text.lines().count(), 32);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -71,15 +73,17 @@ async fn cursor_paging_from_the_command_line() {
             None => break,
         }
     }
-    assert_eq!(seen.len(), 17);
-    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), 17);
+    assert_eq!(seen.len(), 18, "17 seeded users and the owner");
+    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), 18);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn suspend_and_reactivate_round_trip() {
     let server = server(2).await;
     let out = run(&server, &["list", "--all", "--json"]).await;
-    let id = stdout_json(&out)["users"][0]["id"].as_str().unwrap().to_owned();
+    let v = stdout_json(&out);
+    let user0 = v["users"].as_array().unwrap().iter().find(|u| u["email"] == "user0@example.com");
+    let id = user0.unwrap()["id"].as_str().unwrap().to_owned();
 
     let out = run(&server, &["suspend", &id]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
