@@ -33,6 +33,12 @@ pub fn routes() -> Router<Emulator> {
         .route("/api/v3/auditevents", get(audit_v3))
 }
 
+/// Only the Events API, ready to serve on a second listener (`--events-port`) so the emulator
+/// can stand in for a separate events host. Same tenants, tokens and log as the main router.
+pub fn standalone(emulator: Emulator) -> Router {
+    routes().with_state(emulator)
+}
+
 /// Control-plane routes for the event log, to be nested under `/__admin`:
 ///
 /// - `POST /tenants/{name}/events/signinattempts|itemusages|auditevents` with
