@@ -2,6 +2,10 @@
 //! (`/__admin/tenants/{name}/events/...`). Thin handlers: authentication, the rate-limit hook,
 //! then one call into [`crate::events`].
 
+// Helpers return the finished error `Response` as their `Err` so handlers can `return` it
+// directly; it is the cold path, and boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
