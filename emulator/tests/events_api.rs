@@ -636,14 +636,14 @@ async fn concurrent_writes_never_make_a_reader_skip_or_repeat() {
     let writer = {
         let api = api.clone();
         tokio::spawn(async move {
-            for i in 0..300 {
+            for i in 0..300u32 {
                 let user = UserRef {
                     id: format!("W{i:025}"),
                     name: "W".into(),
                     email: "w@example.com".into(),
                 };
                 api.record(&[Change::UserSuspended { user }]);
-                if i % 10 == 0 {
+                if i.is_multiple_of(10) {
                     tokio::task::yield_now().await;
                 }
             }
