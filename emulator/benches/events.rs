@@ -27,13 +27,13 @@ fn build() -> (EventLog, DateTime<Utc>) {
         .collect();
     for i in 0..EVENTS {
         let user = users[i % users.len()].clone();
-        let change = if i % 2 == 0 {
+        let change = if i.is_multiple_of(2) {
             Change::UserSuspended { user }
         } else {
             Change::UserReactivated { user }
         };
         log.record(&[change], now, &mut ids);
-        if i % 10 == 0 {
+        if i.is_multiple_of(10) {
             now += Duration::seconds(1);
         }
     }

@@ -34,7 +34,11 @@ fn change(i: usize) -> Change {
         name: format!("User {i}"),
         email: format!("u{i}@example.com"),
     };
-    if i % 2 == 0 { Change::UserSuspended { user } } else { Change::UserReactivated { user } }
+    if i.is_multiple_of(2) {
+        Change::UserSuspended { user }
+    } else {
+        Change::UserReactivated { user }
+    }
 }
 
 proptest! {

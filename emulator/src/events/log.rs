@@ -213,10 +213,12 @@ impl EventLog {
         Ok(log)
     }
 
-    /// The log as a seed section (explicit events of every kind, in order, full v2 shape), so an
+    /// The log as a seed section (explicit events of every kind, in order, v2 shape), so an
     /// exported tenant loads back with the same events.
     pub fn to_seed(&self) -> SeedEvents {
-        let shape = Shape::full(&self.account_uuid);
+        // v2 without the MSP fields: those carry this account's uuid, which a re-import into
+        // another tenant would contradict; the account's own uuid is filled in when served.
+        let shape = Shape { msp: false, ..Shape::full(&self.account_uuid) };
         SeedEvents {
             audit_events: self.audit.events().iter().map(|e| e.render(&shape)).collect(),
             item_usages: self.item_usages.events().iter().map(|e| e.render(&shape)).collect(),

@@ -316,7 +316,7 @@ pub struct Shape<'a> {
 }
 
 impl Shape<'_> {
-    /// The full v2 MSP shape (what exports write, so nothing is lost).
+    /// The full v2 MSP shape.
     pub fn full(account_uuid: &str) -> Shape<'_> {
         Shape { v2: true, msp: true, country_names: false, account_uuid }
     }

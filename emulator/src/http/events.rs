@@ -2,6 +2,10 @@
 //! (`/__admin/tenants/{name}/events/...`). Thin handlers: authentication, the rate-limit hook,
 //! then one call into [`crate::events`].
 
+// Helpers return the finished error `Response` as their `Err` so handlers can `return` it
+// directly; it is the cold path, and boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -31,6 +35,12 @@ pub fn routes() -> Router<Emulator> {
         .route("/api/v1/signinattempts", post(signins_v1))
         .route("/api/v2/signinattempts", post(signins_v2))
         .route("/api/v3/auditevents", get(audit_v3))
+}
+
+/// Only the Events API, ready to serve on a second listener (`--events-port`) so the emulator
+/// can stand in for a separate events host. Same tenants, tokens and log as the main router.
+pub fn standalone(emulator: Emulator) -> Router {
+    routes().with_state(emulator)
 }
 
 /// Control-plane routes for the event log, to be nested under `/__admin`:
