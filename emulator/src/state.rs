@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use crate::clock::Clock;
 use crate::config::{ClockMode, EmulatorConfig};
+use crate::control::ControlState;
 use crate::ids::IdGenerator;
 use crate::profile::Profile;
 use crate::seed::Seed;
@@ -66,6 +67,8 @@ struct Inner {
     config: EmulatorConfig,
     admin_token: String,
     registry: RwLock<Registry>,
+    /// Control-plane state (change counter for persistence, tenant origins).
+    control: ControlState,
 }
 
 /// The running emulator's state: configuration and tenants. Clone it freely.
@@ -85,6 +88,7 @@ impl Emulator {
                 config,
                 admin_token,
                 registry: RwLock::new(Registry::default()),
+                control: ControlState::default(),
             }),
         };
         let cfg = &emulator.inner.config;
@@ -108,6 +112,12 @@ impl Emulator {
     /// The control plane's bearer token.
     pub fn admin_token(&self) -> &str {
         &self.inner.admin_token
+    }
+
+    /// Control-plane state: the change counter that drives `--state-file` saves, and how each
+    /// tenant was created (for resets).
+    pub fn control(&self) -> &ControlState {
+        &self.inner.control
     }
 
     /// The tenant a bearer token belongs to, and which API the token is for.
@@ -158,6 +168,28 @@ impl Emulator {
         reg.tokens.retain(|_, (tid, _)| tid != id);
         reg.tokens.insert(t.scim_token.clone(), (id.clone(), TokenKind::Scim));
         reg.tokens.insert(t.events_token.clone(), (id.clone(), TokenKind::Events));
+        for issued in t.events.tokens() {
+            reg.tokens.insert(issued.token.clone(), (id.clone(), TokenKind::Events));
+        }
+    }
+
+    /// Adds a token the tenant issued after creation (e.g. an extra Events API token minted
+    /// through the control API) to the token index.
+    pub fn register_token(
+        &self,
+        token: &str,
+        id: &TenantId,
+        kind: TokenKind,
+    ) -> Result<(), TenantError> {
+        let mut reg = self.inner.registry.write().unwrap_or_else(|e| e.into_inner());
+        match reg.tokens.get(token) {
+            Some((owner, k)) if owner == id && *k == kind => Ok(()),
+            Some(_) => Err(TenantError::TokenTaken),
+            None => {
+                reg.tokens.insert(token.to_owned(), (id.clone(), kind));
+                Ok(())
+            }
+        }
     }
 
     fn create_tenant_with(

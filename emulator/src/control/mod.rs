@@ -1,24 +1,129 @@
 //! What tests do to the emulator: the request journal, fault rules, rate limits, persistence.
+//!
+//! Everything here is plain Rust over a tenant's state; the HTTP side (the `/__admin` routes and
+//! the middleware that journals, limits and injects faults on every request) lives in
+//! [`crate::http`].
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-/// The tenant's request journal.
+use crate::profile::Profile;
+use crate::seed::Seed;
+use crate::tenant::{Tenant, TenantId};
+
+pub mod duration;
+pub mod faults;
+pub mod journal;
+pub mod pattern;
+pub mod persist;
+pub mod ratelimit;
+pub mod tenants;
+
+pub use faults::{FaultAction, FaultMatch, FaultRule, Faults, Firing, RuleError, RuleStatus};
+pub use journal::{Journal, JournalEntry, JournalFilter};
+pub use pattern::PathPattern;
+pub use ratelimit::{RateLimitConfig, RateLimiter, Verdict, Window};
+
+/// Which API a request is for (fault rules and rate limits can target one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Api {
+    /// The SCIM bridge (`/scim/v2/...`, `/Users`, ...).
+    Scim,
+    /// The Events API (`/api/...`).
+    Events,
+}
+
+impl Api {
+    /// The API a request path belongs to (`/api/...` is the Events API, everything else SCIM).
+    pub fn of_path(path: &str) -> Api {
+        if path == "/api" || path.starts_with("/api/") { Api::Events } else { Api::Scim }
+    }
+}
+
+/// How a tenant was created, so `reset` can rebuild it as it was.
 #[derive(Debug, Clone, Default)]
-pub struct Journal {}
+pub struct Origin {
+    /// The seed it started from.
+    pub seed: Option<Seed>,
+    /// Its base profile (before seed overrides); the server's when `None`.
+    pub profile: Option<Profile>,
+    /// Whether its SCIM token was generated (drawn from its id stream) rather than given.
+    pub generated_token: bool,
+}
 
-/// The tenant's fault rules and rate limiters.
-#[derive(Debug, Clone, Default)]
-pub struct Faults {}
+/// Control-plane state shared by the whole server: the change counter that drives persistence
+/// and the tenants' origins.
+#[derive(Debug, Default)]
+pub struct ControlState {
+    generation: AtomicU64,
+    changed: tokio::sync::Notify,
+    origins: Mutex<HashMap<TenantId, Origin>>,
+}
 
-/// A fault rule as written in seed files and sent to the control API.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FaultRule {}
+impl ControlState {
+    /// Notes that persistent state changed (wakes the state-file saver, if any).
+    pub fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.changed.notify_one();
+    }
 
-impl Faults {
-    /// The seed's fault rules.
-    pub fn from_seed(rules: &[FaultRule]) -> Result<Faults, String> {
-        let _ = rules;
-        Ok(Faults::default())
+    /// How many changes have been noted since start.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Waits for the next change notification (a change noted while nobody waited counts).
+    pub async fn wait_for_change(&self) {
+        self.changed.notified().await;
+    }
+
+    /// Records how a tenant was created.
+    pub fn set_origin(&self, id: TenantId, origin: Origin) {
+        self.origins.lock().unwrap_or_else(|e| e.into_inner()).insert(id, origin);
+    }
+
+    /// How a tenant was created (empty when it was not recorded).
+    pub fn origin(&self, id: &TenantId) -> Origin {
+        self.origins.lock().unwrap_or_else(|e| e.into_inner()).get(id).cloned().unwrap_or_default()
+    }
+
+    /// Forgets a deleted tenant's origin.
+    pub fn forget(&self, id: &TenantId) {
+        self.origins.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+    }
+}
+
+/// The tenant's full state as a seed document (the shape `--seed` reads), so an export loads
+/// back as a seed.
+pub fn export_seed(tenant: &Tenant) -> Seed {
+    Seed {
+        profile: serde_json::to_value(&tenant.profile).ok(),
+        faults: tenant.faults.rules(),
+        ..Seed::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_of_path() {
+        assert_eq!(Api::of_path("/api/v2/auditevents"), Api::Events);
+        assert_eq!(Api::of_path("/api"), Api::Events);
+        assert_eq!(Api::of_path("/apix"), Api::Scim);
+        assert_eq!(Api::of_path("/scim/v2/Users"), Api::Scim);
+    }
+
+    #[test]
+    fn generation_counts_changes() {
+        let c = ControlState::default();
+        c.changed();
+        c.changed();
+        assert_eq!(c.generation(), 2);
     }
 }

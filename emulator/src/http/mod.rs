@@ -1,12 +1,16 @@
 //! The HTTP layer: thin axum handlers over the domain. One router serves the SCIM bridge (under
 //! `/`, `/scim/` and `/scim/v2/`), the Events API (`/api/...`) and the control plane
 //! (`/__admin/...`).
+//!
+//! Every request passes through [`control_layer::control`]: it resolves the tenant from the
+//! bearer token, applies the tenant's rate limiter and fault rules, and journals the request.
 
 use axum::Router;
 
 use crate::state::Emulator;
 
 pub mod admin;
+pub mod control_layer;
 pub mod events;
 pub mod scim;
 
@@ -15,6 +19,7 @@ pub fn router(emulator: Emulator) -> Router {
     Router::new()
         .merge(scim::routes())
         .merge(events::routes())
-        .nest("/__admin", admin::routes())
+        .nest("/__admin", admin::routes(&emulator))
+        .layer(axum::middleware::from_fn_with_state(emulator.clone(), control_layer::control))
         .with_state(emulator)
 }

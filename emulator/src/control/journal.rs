@@ -1,0 +1,146 @@
+//! The request journal: every request a tenant received, with method, path, query, status and
+//! timing, so a test can assert "suspend was called exactly once".
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::pattern::PathPattern;
+
+/// How many entries a tenant keeps; the oldest are dropped first, so a long-running shared
+/// server cannot grow without bound. Counts cover the retained entries.
+pub const JOURNAL_CAPACITY: usize = 10_000;
+
+/// One request as the journal records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// HTTP method (`GET`, `PATCH`, ...).
+    pub method: String,
+    /// Request path without the query string.
+    pub path: String,
+    /// Raw query string (empty when there was none).
+    pub query: String,
+    /// Response status; `0` when the connection was dropped by a fault.
+    pub status: u16,
+    /// The tenant's name.
+    pub tenant: String,
+    /// Time spent serving the request, in microseconds (includes injected latency).
+    pub duration_us: u64,
+    /// When the request arrived, on the tenant's clock (RFC 3339).
+    pub at: DateTime<Utc>,
+    /// The id of the fault rule that fired, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
+}
+
+/// Which entries to select: every given criterion must match.
+#[derive(Debug, Clone, Default)]
+pub struct JournalFilter {
+    /// Method, compared case-insensitively.
+    pub method: Option<String>,
+    /// Path pattern (exact path or a glob; see [`PathPattern`]).
+    pub path: Option<PathPattern>,
+    /// Exact status.
+    pub status: Option<u16>,
+}
+
+impl JournalFilter {
+    /// Does `entry` pass the filter?
+    pub fn matches(&self, entry: &JournalEntry) -> bool {
+        self.method.as_ref().is_none_or(|m| m.eq_ignore_ascii_case(&entry.method))
+            && self.path.as_ref().is_none_or(|p| p.matches(&entry.path))
+            && self.status.is_none_or(|s| s == entry.status)
+    }
+}
+
+/// The tenant's request journal.
+#[derive(Debug, Clone, Default)]
+pub struct Journal {
+    entries: VecDeque<JournalEntry>,
+}
+
+impl Journal {
+    /// Appends an entry, dropping the oldest beyond [`JOURNAL_CAPACITY`].
+    pub fn record(&mut self, entry: JournalEntry) {
+        if self.entries.len() == JOURNAL_CAPACITY {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(entry);
+    }
+
+    /// The entries passing `filter`, oldest first.
+    pub fn select(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
+        self.entries.iter().filter(|e| filter.matches(e)).cloned().collect()
+    }
+
+    /// How many entries pass `filter`.
+    pub fn count(&self, filter: &JournalFilter) -> usize {
+        self.entries.iter().filter(|e| filter.matches(e)).count()
+    }
+
+    /// Number of retained entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Is the journal empty?
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Forgets every entry.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(method: &str, path: &str, status: u16) -> JournalEntry {
+        JournalEntry {
+            method: method.into(),
+            path: path.into(),
+            query: String::new(),
+            status,
+            tenant: "t".into(),
+            duration_us: 1,
+            at: DateTime::<Utc>::UNIX_EPOCH,
+            fault: None,
+        }
+    }
+
+    #[test]
+    fn filters_combine_and_count_matches_select() {
+        let mut j = Journal::default();
+        j.record(entry("GET", "/scim/v2/Users", 200));
+        j.record(entry("PATCH", "/scim/v2/Users/ABC", 200));
+        j.record(entry("PATCH", "/scim/v2/Users/DEF", 429));
+        let f = JournalFilter {
+            method: Some("patch".into()),
+            path: Some(PathPattern::parse("/scim/v2/Users/*").unwrap()),
+            status: None,
+        };
+        assert_eq!(j.count(&f), 2);
+        let f = JournalFilter { status: Some(429), ..f };
+        let sel = j.select(&f);
+        assert_eq!(sel.len(), 1);
+        assert_eq!(sel[0].path, "/scim/v2/Users/DEF");
+        assert_eq!(j.count(&JournalFilter::default()), 3);
+        j.clear();
+        assert!(j.is_empty());
+    }
+
+    #[test]
+    fn capacity_drops_the_oldest() {
+        let mut j = Journal::default();
+        for i in 0..JOURNAL_CAPACITY + 5 {
+            j.record(entry("GET", &format!("/{i}"), 200));
+        }
+        assert_eq!(j.len(), JOURNAL_CAPACITY);
+        let all = j.select(&JournalFilter::default());
+        assert_eq!(all[0].path, "/5");
+    }
+}

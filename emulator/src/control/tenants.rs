@@ -1,0 +1,126 @@
+//! Tenant-level operations of the control plane: reset to how a tenant was created, import
+//! (replace the state with a seed document) and seed (add a seed document to the state). Each
+//! builds the new state completely before swapping it in, so a bad document changes nothing.
+
+use crate::clock::Clock;
+use crate::config::ClockMode;
+use crate::ids::IdGenerator;
+use crate::seed::Seed;
+use crate::state::Emulator;
+use crate::tenant::{Tenant, TenantId};
+
+use super::Origin;
+
+/// Why a tenant operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TenantOpError {
+    /// No tenant by that name.
+    #[error("no tenant named {0:?}")]
+    NotFound(String),
+    /// The seed document cannot be applied.
+    #[error("invalid seed: {0}")]
+    InvalidSeed(String),
+}
+
+fn fresh_clock(emu: &Emulator) -> Clock {
+    match emu.config().clock {
+        ClockMode::System => Clock::default(),
+        ClockMode::Manual => Clock::manual(Clock::default_manual_start()),
+    }
+}
+
+/// Rebuilds a tenant as it was created (seed, profile, clock, id stream), keeping its tokens so
+/// clients holding them keep working. Journal, faults and rate limits are cleared.
+pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> {
+    let shared = emu.tenant(id).ok_or_else(|| TenantOpError::NotFound(id.0.clone()))?;
+    let is_default = *id == TenantId::default_tenant();
+    let cfg = emu.config();
+    let origin = if is_default {
+        Origin {
+            seed: cfg.seed.clone(),
+            profile: Some(cfg.profile.clone()),
+            generated_token: cfg.scim_token.is_none(),
+        }
+    } else {
+        emu.control().origin(id)
+    };
+    let mut ids = IdGenerator::for_stream(cfg.id_seed, &id.0);
+    if origin.generated_token {
+        // Creation drew the token from the stream first; draw it again so ids repeat.
+        let _ = ids.lower_id();
+    }
+    let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let rebuilt = Tenant::build(
+        id.clone(),
+        t.scim_token.clone(),
+        origin.profile.clone().unwrap_or_else(|| cfg.profile.clone()),
+        fresh_clock(emu),
+        ids,
+        origin.seed.as_ref(),
+        is_default && origin.seed.is_none(),
+    )
+    .map_err(TenantOpError::InvalidSeed)?;
+    let events_token = std::mem::take(&mut t.events_token);
+    *t = rebuilt;
+    t.events_token = events_token;
+    Ok(())
+}
+
+/// Resets the whole server: every tenant but `default` is deleted and `default` is rebuilt.
+pub fn reset_all(emu: &Emulator) -> Result<(), TenantOpError> {
+    let default = TenantId::default_tenant();
+    for shared in emu.tenants() {
+        let id = shared.lock().unwrap_or_else(|e| e.into_inner()).id.clone();
+        if id != default {
+            emu.delete_tenant(&id);
+            emu.control().forget(&id);
+        }
+    }
+    reset_tenant(emu, &default)
+}
+
+/// Replaces a tenant's state with `seed` (tokens, clock and journal are kept).
+pub fn import(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), TenantOpError> {
+    let shared = emu.tenant(id).ok_or_else(|| TenantOpError::NotFound(id.0.clone()))?;
+    // Import starts from the tenant's base profile (as created), not its current switches.
+    let base_profile =
+        emu.control().origin(id).profile.unwrap_or_else(|| emu.config().profile.clone());
+    let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let mut rebuilt = Tenant::build(
+        id.clone(),
+        t.scim_token.clone(),
+        base_profile,
+        t.clock.clone(),
+        t.ids.clone(),
+        Some(seed),
+        false,
+    )
+    .map_err(TenantOpError::InvalidSeed)?;
+    rebuilt.events_token = std::mem::take(&mut t.events_token);
+    rebuilt.journal = std::mem::take(&mut t.journal);
+    let limits = t.faults.limiter.config().clone();
+    // The limits were valid when configured, so re-applying them cannot fail.
+    let _ = rebuilt.faults.limiter.configure(limits);
+    *t = rebuilt;
+    Ok(())
+}
+
+/// Adds a seed document to a tenant's state: profile switches are overridden and fault rules
+/// appended. All or nothing.
+pub fn merge_seed(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), TenantOpError> {
+    let shared = emu.tenant(id).ok_or_else(|| TenantOpError::NotFound(id.0.clone()))?;
+    let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let profile = match &seed.profile {
+        Some(overrides) => {
+            t.profile.with_overrides(overrides).map_err(TenantOpError::InvalidSeed)?
+        }
+        None => t.profile.clone(),
+    };
+    let mut faults = t.faults.clone();
+    faults
+        .add_all(seed.faults.clone())
+        .map_err(|e| TenantOpError::InvalidSeed(format!("faults: {e}")))?;
+    t.profile = profile;
+    t.faults = faults;
+    Ok(())
+}

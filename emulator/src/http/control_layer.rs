@@ -1,0 +1,226 @@
+//! The middleware every non-admin request passes through: it resolves the tenant from the bearer
+//! token, applies the tenant's rate limiter and fault rules, and records the request in the
+//! tenant's journal. Admin requests only mark persistent changes.
+//!
+//! Decisions are made under the tenant lock; sleeping, calling the handler and building the
+//! response happen after it is released.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::control::{Api, FaultAction, JournalEntry, Verdict};
+use crate::profile::EventsErrorBody;
+use crate::state::{Emulator, SharedTenant};
+
+/// The `Authorization: Bearer` token of a request, if any.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+fn is_mutation(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The middleware (install with `axum::middleware::from_fn_with_state`).
+pub async fn control(State(emu): State<Emulator>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let method = req.method().clone();
+    if path == "/__admin" || path.starts_with("/__admin/") {
+        let resp = next.run(req).await;
+        if is_mutation(&method) && resp.status().is_success() {
+            emu.control().changed();
+        }
+        return resp;
+    }
+    let tenant = bearer(req.headers()).and_then(|t| emu.resolve_token(t)).map(|(t, _)| t);
+    let Some(tenant) = tenant else {
+        // No tenant: nothing to limit, inject or journal; the handler answers 401.
+        return next.run(req).await;
+    };
+    let started = Instant::now();
+    let api = Api::of_path(&path);
+    let query = req.uri().query().unwrap_or_default().to_owned();
+
+    let decision = decide(&tenant, method.as_str(), &path, api);
+    let fault_id = decision.firing.as_ref().map(|(id, _)| id.clone());
+    let mut resp = match (&decision.verdict, &decision.firing) {
+        (Some(v), _) if !v.allowed => rate_limited(api, &decision, *v),
+        (_, Some((_, action))) => {
+            if let Some(ms) = action.delay_ms {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
+            if action.drop {
+                dropped_connection()
+            } else if let Some(status) = action.status {
+                injected_error(api, &decision, action, status)
+            } else {
+                next.run(req).await
+            }
+        }
+        _ => next.run(req).await,
+    };
+    if let Some(v) = decision.verdict.filter(|v| v.allowed) {
+        set_ratelimit_headers(resp.headers_mut(), v.limit, v.remaining, v.reset_secs);
+    }
+    let dropped = decision.firing.as_ref().is_some_and(|(_, a)| a.drop);
+    let status = if dropped { 0 } else { resp.status().as_u16() };
+    {
+        let mut t = tenant.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = JournalEntry {
+            method: method.as_str().to_owned(),
+            path,
+            query,
+            status,
+            tenant: t.id.0.clone(),
+            duration_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            at: decision.at,
+            fault: fault_id,
+        };
+        t.journal.record(entry);
+    }
+    if is_mutation(&method) && resp.status().is_success() && !dropped {
+        emu.control().changed();
+    }
+    resp
+}
+
+/// What the tenant's limiter and rules decided, plus what is needed to answer without the lock.
+struct Decision {
+    at: chrono::DateTime<chrono::Utc>,
+    verdict: Option<Verdict>,
+    firing: Option<(String, FaultAction)>,
+    events_body: EventsErrorBody,
+    events_retry_after: bool,
+}
+
+fn decide(tenant: &SharedTenant, method: &str, path: &str, api: Api) -> Decision {
+    let mut t = tenant.lock().unwrap_or_else(|e| e.into_inner());
+    let at = t.clock.now();
+    let verdict = t.faults.limiter.check(api, at);
+    // A request the limiter refuses never reaches the rules (nor counts for them).
+    let firing = if verdict.is_none_or(|v| v.allowed) {
+        t.faults.decide(method, path, api).map(|f| (f.rule_id, f.action))
+    } else {
+        None
+    };
+    Decision {
+        at,
+        verdict,
+        firing,
+        events_body: t.profile.events_error_body,
+        events_retry_after: t.profile.events_retry_after,
+    }
+}
+
+fn set_ratelimit_headers(h: &mut HeaderMap, limit: u64, remaining: u64, reset: u64) {
+    h.insert("ratelimit-limit", HeaderValue::from(limit));
+    h.insert("ratelimit-remaining", HeaderValue::from(remaining));
+    h.insert("ratelimit-reset", HeaderValue::from(reset));
+}
+
+/// The limiter's 429.
+fn rate_limited(api: Api, d: &Decision, v: Verdict) -> Response {
+    let retry = v.reset_secs.max(1);
+    let message = format!("Too many requests: rate limit of {} exceeded", v.limit);
+    let mut resp = error_body(api, d.events_body, 429, &message);
+    let h = resp.headers_mut();
+    set_ratelimit_headers(h, v.limit, 0, retry);
+    // The Events API is not documented to send Retry-After; the profile decides.
+    if api == Api::Scim || d.events_retry_after {
+        h.insert(header::RETRY_AFTER, HeaderValue::from(retry));
+    }
+    resp
+}
+
+/// A rule's error response, shaped like the API's real errors.
+fn injected_error(api: Api, d: &Decision, action: &FaultAction, status: u16) -> Response {
+    let reason = StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error")
+        .to_owned();
+    let message = action.message.clone().unwrap_or(reason);
+    let mut resp = error_body(api, d.events_body, status, &message);
+    let h = resp.headers_mut();
+    if status == 429 {
+        let retry = action.retry_after.unwrap_or(1);
+        let limit = action.limit.or(d.verdict.map(|v| v.limit)).unwrap_or(match api {
+            Api::Events => 600,
+            Api::Scim => 100,
+        });
+        set_ratelimit_headers(h, limit, 0, retry);
+        h.insert(header::RETRY_AFTER, HeaderValue::from(retry));
+    } else if let Some(retry) = action.retry_after {
+        h.insert(header::RETRY_AFTER, HeaderValue::from(retry));
+    }
+    resp
+}
+
+/// The error body each API really sends: a SCIM Error, or the Events API's JSON error.
+fn error_body(api: Api, events_body: EventsErrorBody, status: u16, message: &str) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let (content_type, body) = match api {
+        Api::Scim => (
+            "application/scim+json",
+            scim::ScimError::new(status, None, message.to_owned()).to_json(),
+        ),
+        Api::Events => (
+            "application/json",
+            match events_body {
+                EventsErrorBody::StatusMessage => json!({"status": status, "message": message}),
+                EventsErrorBody::ErrorMessage => json!({"Error": {"Message": message}}),
+            },
+        ),
+    };
+    (code, [(header::CONTENT_TYPE, content_type)], body.to_string()).into_response()
+}
+
+/// A response whose body fails before its first byte: hyper then closes the connection without
+/// flushing the head, so the client sees the connection drop with no response at all.
+fn dropped_connection() -> Response {
+    Response::new(Body::new(FailingBody))
+}
+
+struct FailingBody;
+
+impl http_body::Body for FailingBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+        Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "connection dropped by a fault rule",
+        ))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_tokens_are_read_case_insensitively() {
+        let mut h = HeaderMap::new();
+        assert_eq!(bearer(&h), None);
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer abc"));
+        assert_eq!(bearer(&h), Some("abc"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert_eq!(bearer(&h), None);
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer "));
+        assert_eq!(bearer(&h), None);
+    }
+}
