@@ -48,13 +48,13 @@ fn resolve<'s>(scope: Scope<'s>, path: &AttrPath) -> Option<Target<'s>> {
 }
 
 /// What a comparison compares, decided once from the schema.
-enum Plan {
+enum Plan<'f> {
     /// `eq null` / `ne null`: a question about assignment.
     Null,
     /// String-like (string, reference, binary, and co/sw/ew on dateTime).
     Text {
         case_exact: bool,
-        value: String,
+        value: Cow<'f, str>,
     },
     Bool(bool),
     Number(serde_json::Number),
@@ -83,12 +83,12 @@ fn compared_attr<'s>(t: &Target<'s>, path: &AttrPath) -> Result<&'s Attribute, S
     }
 }
 
-fn plan(
+fn plan<'f>(
     def: &Attribute,
     path: &AttrPath,
     op: CompareOp,
-    value: &CompValue,
-) -> Result<Plan, ScimError> {
+    value: &'f CompValue,
+) -> Result<Plan<'f>, ScimError> {
     use CompareOp::*;
     if matches!(value, CompValue::Null) {
         return match op {
@@ -129,7 +129,7 @@ fn plan(
                 return Err(no_op());
             }
             match value {
-                CompValue::String(s) => Ok(Plan::Text { case_exact: true, value: s.clone() }),
+                CompValue::String(s) => Ok(Plan::Text { case_exact: true, value: Cow::Borrowed(s) }),
                 _ => Err(mismatch("a base64 \"string\"")),
             }
         }
@@ -143,7 +143,7 @@ fn plan(
             }
         }
         AttrType::DateTime => match value {
-            CompValue::String(s) if substring => Ok(Plan::Text { case_exact: true, value: s.clone() }),
+            CompValue::String(s) if substring => Ok(Plan::Text { case_exact: true, value: Cow::Borrowed(s) }),
             CompValue::String(s) => parse_date_time(s).map(Plan::Time).map_err(|_| {
                 ScimError::invalid_filter(format!(
                     "'{path}' is a dateTime attribute; {value} is not an xsd:dateTime such as \"2011-05-13T04:42:34Z\""
@@ -153,7 +153,7 @@ fn plan(
         },
         AttrType::String | AttrType::Reference | AttrType::Complex => match value {
             CompValue::String(s) => {
-                let value = if def.case_exact { s.clone() } else { fold(s).into_owned() };
+                let value = if def.case_exact { Cow::Borrowed(s.as_str()) } else { fold(s) };
                 Ok(Plan::Text { case_exact: def.case_exact, value })
             }
             _ => Err(mismatch("a quoted \"string\"")),
@@ -372,12 +372,12 @@ fn compare(v: &Value, op: CompareOp, plan: &Plan) -> bool {
         Plan::Text { case_exact, value } => {
             let Some(s) = v.as_str() else { return false };
             let s = if *case_exact { Cow::Borrowed(s) } else { fold(s) };
-            let s = s.as_ref();
+            let (s, value) = (s.as_ref(), value.as_ref());
             match op {
-                CompareOp::Co => s.contains(value.as_str()),
-                CompareOp::Sw => s.starts_with(value.as_str()),
-                CompareOp::Ew => s.ends_with(value.as_str()),
-                _ => ordered(Some(s.cmp(value.as_str())), op),
+                CompareOp::Co => s.contains(value),
+                CompareOp::Sw => s.starts_with(value),
+                CompareOp::Ew => s.ends_with(value),
+                _ => ordered(Some(s.cmp(value)), op),
             }
         }
     }

@@ -154,17 +154,21 @@ fn to_failure(e: nom::Err<PErr<'_>>) -> nom::Err<PErr<'_>> {
 
 fn compare_op(i: &str) -> Res<'_, Option<CompareOp>> {
     let (rest, word) = expect(take_while1(|c: char| c.is_ascii_alphabetic())(i), i, OPS_EXPECTED)?;
-    let op = match word.to_ascii_lowercase().as_str() {
-        "eq" => Some(CompareOp::Eq),
-        "ne" => Some(CompareOp::Ne),
-        "co" => Some(CompareOp::Co),
-        "sw" => Some(CompareOp::Sw),
-        "ew" => Some(CompareOp::Ew),
-        "gt" => Some(CompareOp::Gt),
-        "lt" => Some(CompareOp::Lt),
-        "ge" => Some(CompareOp::Ge),
-        "le" => Some(CompareOp::Le),
-        "pr" => None,
+    // Two ASCII letters, lowercased in place: no allocation on the hot path.
+    let op = match word.as_bytes() {
+        [a, b] => match [a.to_ascii_lowercase(), b.to_ascii_lowercase()] {
+            [b'e', b'q'] => Some(CompareOp::Eq),
+            [b'n', b'e'] => Some(CompareOp::Ne),
+            [b'c', b'o'] => Some(CompareOp::Co),
+            [b's', b'w'] => Some(CompareOp::Sw),
+            [b'e', b'w'] => Some(CompareOp::Ew),
+            [b'g', b't'] => Some(CompareOp::Gt),
+            [b'l', b't'] => Some(CompareOp::Lt),
+            [b'g', b'e'] => Some(CompareOp::Ge),
+            [b'l', b'e'] => Some(CompareOp::Le),
+            [b'p', b'r'] => None,
+            _ => return soft(i, OPS_EXPECTED),
+        },
         _ => return soft(i, OPS_EXPECTED),
     };
     Ok((rest, op))
@@ -297,11 +301,14 @@ fn hex4(bs: &str) -> Res<'_, u32> {
 /// `true` / `false` / `null`, case-insensitively (ABNF literals are case-insensitive).
 fn json_literal(i: &str) -> Res<'_, CompValue> {
     let (rest, word) = take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-')(i)?;
-    match word.to_ascii_lowercase().as_str() {
-        "true" => Ok((rest, CompValue::Bool(true))),
-        "false" => Ok((rest, CompValue::Bool(false))),
-        "null" => Ok((rest, CompValue::Null)),
-        _ => soft(i, VALUE_EXPECTED),
+    if word.eq_ignore_ascii_case("true") {
+        Ok((rest, CompValue::Bool(true)))
+    } else if word.eq_ignore_ascii_case("false") {
+        Ok((rest, CompValue::Bool(false)))
+    } else if word.eq_ignore_ascii_case("null") {
+        Ok((rest, CompValue::Null))
+    } else {
+        soft(i, VALUE_EXPECTED)
     }
 }
 
