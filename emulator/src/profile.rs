@@ -113,6 +113,12 @@ pub struct Profile {
     pub v3_params: V3Params,
     /// The account is an MSP account (v2-only MSP fields are filled).
     pub msp_account: bool,
+    /// PATCH `add`/`replace` on a value path with no match (`emails[type eq "work"].value`)
+    /// creates the value, as Entra expects; `false` answers 400 `noTarget` (RFC 7644 §3.5.2.3).
+    pub patch_creates_missing_value_path: bool,
+    /// `/Schemas` and `/ResourceTypes` describe everything stored (core User with all
+    /// attributes, the enterprise extension, Group) instead of the recorded bridge documents.
+    pub full_discovery: bool,
 }
 
 impl Default for Profile {
@@ -148,6 +154,8 @@ impl Profile {
             events_retry_after: false,
             v3_params: V3Params::MaxPageSize,
             msp_account: false,
+            patch_creates_missing_value_path: true,
+            full_discovery: false,
         }
     }
 
@@ -161,6 +169,8 @@ impl Profile {
             shuffle_list_order: false,
             resource_type_singular_user_endpoint: false,
             discovery_start_index_zero: false,
+            patch_creates_missing_value_path: false,
+            full_discovery: true,
             ..Profile::onepassword()
         }
     }

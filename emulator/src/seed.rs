@@ -2,12 +2,13 @@
 //! events, faults), read from YAML or JSON. Export writes the same shape, so an exported tenant
 //! loads back as a seed.
 //!
-//! Each section belongs to the module that gives it meaning: users and groups to
+//! Each section belongs to the module that gives it meaning: users, groups and the outbox to
 //! [`account`](crate::account), `events` to [`events`](crate::events), `faults` to
 //! [`control`](crate::control).
 
 use serde::{Deserialize, Serialize};
 
+use crate::account::{Invitation, SeedGroup, SeedUser};
 use crate::control::FaultRule;
 use crate::events::SeedEvents;
 
@@ -18,10 +19,31 @@ pub struct Seed {
     /// Profile switch overrides (`{"preset": "rfc", "shuffle_list_order": false}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<serde_json::Value>,
+    /// Users, with their states and attributes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<SeedUser>,
+    /// Groups (managed and built-in) with their members (user ids or userNames).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<SeedGroup>,
+    /// Invitation and e-mail-change messages already sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outbox: Vec<Invitation>,
     /// Sign-in attempts, item usages and other events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<SeedEvents>,
     /// Fault rules active from the start.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<FaultRule>,
+}
+
+impl Seed {
+    /// Parses a seed document: JSON when it starts with `{`, YAML otherwise. Errors name the
+    /// line and the field.
+    pub fn parse(text: &str) -> Result<Seed, String> {
+        if text.trim_start().starts_with('{') {
+            serde_json::from_str(text).map_err(|e| format!("invalid seed (JSON): {e}"))
+        } else {
+            serde_saphyr::from_str(text).map_err(|e| format!("invalid seed (YAML): {e}"))
+        }
+    }
 }

@@ -168,6 +168,28 @@ impl Emulator {
         reg.tokens.retain(|_, (tid, _)| tid != id);
         reg.tokens.insert(t.scim_token.clone(), (id.clone(), TokenKind::Scim));
         reg.tokens.insert(t.events_token.clone(), (id.clone(), TokenKind::Events));
+        for issued in t.events.tokens() {
+            reg.tokens.insert(issued.token.clone(), (id.clone(), TokenKind::Events));
+        }
+    }
+
+    /// Adds a token the tenant issued after creation (e.g. an extra Events API token minted
+    /// through the control API) to the token index.
+    pub fn register_token(
+        &self,
+        token: &str,
+        id: &TenantId,
+        kind: TokenKind,
+    ) -> Result<(), TenantError> {
+        let mut reg = self.inner.registry.write().unwrap_or_else(|e| e.into_inner());
+        match reg.tokens.get(token) {
+            Some((owner, k)) if owner == id && *k == kind => Ok(()),
+            Some(_) => Err(TenantError::TokenTaken),
+            None => {
+                reg.tokens.insert(token.to_owned(), (id.clone(), kind));
+                Ok(())
+            }
+        }
     }
 
     fn create_tenant_with(

@@ -79,8 +79,10 @@ impl Tenant {
             None if demo => Account::demo(&mut ids, now),
             None => Account::new_empty(&mut ids, now),
         };
-        let events_token = crate::events::mint_token(&id.0, &mut ids, now);
+        // The log draws its identity (account uuid, signing key, cursor secret) from `ids` and
+        // mints the tenant's all-features token with it.
         let events = EventLog::from_seed(seed.and_then(|s| s.events.as_ref()), &mut ids, now)?;
+        let events_token = events.default_token().token.clone();
         let faults = Faults::from_seed(seed.map(|s| s.faults.as_slice()).unwrap_or_default())?;
         Ok(Tenant {
             id,

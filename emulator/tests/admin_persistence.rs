@@ -144,8 +144,7 @@ async fn sigkill_at_random_points_never_loses_a_saved_change_or_corrupts_the_fil
         let mut before = durable.clone();
         before.sort();
         assert_eq!(earlier, before, "round {round}: earlier rounds' tenants kept");
-        let mut idx: Vec<usize> =
-            this.iter().map(|n| n[prefix.len()..].parse().unwrap()).collect();
+        let mut idx: Vec<usize> = this.iter().map(|n| n[prefix.len()..].parse().unwrap()).collect();
         idx.sort();
         assert_eq!(idx, (0..idx.len()).collect::<Vec<_>>(), "round {round}: a prefix, no gaps");
         let this_round = idx;

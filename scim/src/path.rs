@@ -20,14 +20,50 @@ pub enum PatchPath {
     },
 }
 
-/// Parses a PATCH path. Errors read like filter errors and map to 400 `invalidPath`.
+/// Parses a PATCH path. Errors read like filter errors and map to 400 `invalidPath`
+/// ([`ParseError::into_invalid_path`]).
+///
+/// ```
+/// use scim::path::{parse_path, PatchPath};
+/// let p = parse_path(r#"emails[type eq "work"].value"#).unwrap();
+/// assert!(matches!(p, PatchPath::ValuePath { sub_attr: Some(ref s), .. } if s == "value"));
+/// let e = parse_path(r#"emails[type eq "work""#).unwrap_err();
+/// assert_eq!(e.to_string(), "column 22: expected ']' to close the '[' at column 7, or 'and'/'or'");
+/// ```
 pub fn parse_path(input: &str) -> Result<PatchPath, ParseError> {
-    // Placeholder until the grammar lands.
-    Err(ParseError { offset: 0, column: 1, expected: format!("a path (got {input:?})") })
+    crate::filter::parser_patch_path(input)
 }
 
+impl PatchPath {
+    /// The attribute the path starts from (`emails` for `emails[type eq "work"].value`).
+    pub fn attr(&self) -> &AttrPath {
+        match self {
+            PatchPath::Attr(a) => a,
+            PatchPath::ValuePath { attr, .. } => attr,
+        }
+    }
+}
+
+impl std::str::FromStr for PatchPath {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_path(s)
+    }
+}
+
+/// The canonical form; it parses back to the same [`PatchPath`].
 impl fmt::Display for PatchPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{self:?}")
+        match self {
+            PatchPath::Attr(a) => write!(f, "{a}"),
+            PatchPath::ValuePath { attr, filter, sub_attr } => {
+                write!(f, "{attr}[{filter}]")?;
+                if let Some(sub) = sub_attr {
+                    write!(f, ".{sub}")?;
+                }
+                Ok(())
+            }
+        }
     }
 }

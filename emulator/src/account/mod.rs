@@ -4,9 +4,83 @@
 //! Every mutation reports what happened as [`Change`]s; the tenant appends them to the Events
 //! API log, so the audit trail can never disagree with the state.
 
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Map, Value};
+
+use crate::ids::IdGenerator;
+use crate::profile::{Profile, UserPayload};
+
+mod group;
+mod lifecycle;
+mod seed;
+mod user;
+
+pub use group::{Group, GroupKind};
+pub use lifecycle::{GroupInput, UserInput};
+pub use seed::{Invitation, InvitationKind, SeedGroup, SeedRole, SeedUser};
+pub use user::{User, UserState};
+
 /// The account state (users, groups, memberships, outbox).
+///
+/// Users are kept in creation order with two indexes (lower-cased userName, externalId) so the
+/// filters IdPs send on every sync (`userName eq`, `externalId eq`) are lookups, not scans.
 #[derive(Debug, Clone, Default)]
-pub struct Account {}
+pub struct Account {
+    users: HashMap<String, User>,
+    user_order: Vec<String>,
+    by_user_name: HashMap<String, String>,
+    by_external_id: HashMap<String, Vec<String>>,
+    groups: HashMap<String, Group>,
+    group_order: Vec<String>,
+    outbox: Vec<Invitation>,
+    /// Signed-up invited users the confirmation watcher still has to confirm, so the watcher
+    /// (run before every request) does not scan the whole account.
+    awaiting_confirmation: Vec<String>,
+    /// How many listings have been served: seeds the per-call order of shuffled lists.
+    list_calls: u64,
+}
+
+/// Why the account refused an operation. Each maps to one SCIM error in the HTTP layer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    /// No user with this id.
+    #[error("no user with id {0:?}")]
+    UserNotFound(String),
+    /// No group with this id.
+    #[error("no group with id {0:?}")]
+    GroupNotFound(String),
+    /// The userName is taken (case-insensitively).
+    #[error("userName {user_name:?} is already taken by user {existing_id}")]
+    DuplicateUserName {
+        /// The userName asked for.
+        user_name: String,
+        /// Who has it.
+        existing_id: String,
+    },
+    /// The operation would leave the account without an active owner.
+    #[error("user {0} is the last owner of the account and cannot be suspended or removed")]
+    LastOwner(String),
+    /// Guests cannot be managed by provisioning.
+    #[error("user {0} is a guest; guests cannot be managed by provisioning")]
+    GuestNotManageable(String),
+    /// Groups cannot contain groups.
+    #[error("group {0} cannot be a member of a group: nested groups are not supported")]
+    NestedGroup(String),
+    /// A member id names no user (or group).
+    #[error("member {0:?} is not a user of this account")]
+    UnknownMember(String),
+    /// The e-mail's domain is not in the account's allowed domains.
+    #[error("the domain of {0:?} is not one of the account's allowed e-mail domains")]
+    EmailDomainNotAllowed(String),
+    /// Built-in groups cannot be renamed or deleted.
+    #[error("group {0:?} is a built-in group and cannot be renamed or deleted")]
+    BuiltinGroup(String),
+    /// A value is missing or unusable.
+    #[error("{0}")]
+    InvalidValue(String),
+}
 
 /// A reference to a user as events describe it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,30 +177,4 @@ pub enum Change {
         /// The user.
         user: UserRef,
     },
-}
-
-impl Account {
-    /// An account with just its owner and the built-in groups.
-    pub fn new_empty(
-        ids: &mut crate::ids::IdGenerator,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Account {
-        let _ = (ids, now);
-        Account::default()
-    }
-
-    /// The demo account `scimulator serve` starts with when given no seed.
-    pub fn demo(ids: &mut crate::ids::IdGenerator, now: chrono::DateTime<chrono::Utc>) -> Account {
-        Account::new_empty(ids, now)
-    }
-
-    /// An account built from a seed document's users and groups.
-    pub fn from_seed(
-        seed: &crate::seed::Seed,
-        ids: &mut crate::ids::IdGenerator,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Account, String> {
-        let _ = seed;
-        Ok(Account::new_empty(ids, now))
-    }
 }

@@ -1,40 +1,25 @@
 //! The Events API domain: the append-only event log with durable cursors, tokens, and the
-//! rendering of account [`Change`](crate::account::Change)s into audit events.
+//! rendering of account [`Change`](crate::account::Change)s into audit events. No HTTP here
+//! (the routes are in [`crate::http::events`]).
+//!
+//! - [`model`]: event types with the API's exact field names and enum values;
+//! - [`stream`]: an append-only stream with a monotone position key (binary-searchable);
+//! - [`cursor`]: opaque, HMAC-signed cursors that are durable checkpoints;
+//! - [`token`]: ES256 JWT bearer tokens in 1Password's shape;
+//! - [`query`]: request parsing and validation, and [`EventsError`];
+//! - [`render`]: account changes as audit events;
+//! - [`synthetic`]: seeded generators of sign-in attempts and item usages;
+//! - [`log`]: the tenant's [`EventLog`] tying these together.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+pub mod cursor;
+pub mod log;
+pub mod model;
+pub mod query;
+pub mod render;
+pub mod stream;
+pub mod synthetic;
+pub mod token;
 
-use crate::account::Change;
-use crate::ids::IdGenerator;
-
-/// The tenant's event log.
-#[derive(Debug, Clone, Default)]
-pub struct EventLog {}
-
-/// The `events` section of a seed document (sign-in attempts, item usages, ...).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedEvents {}
-
-impl EventLog {
-    /// A log holding the seed's events.
-    pub fn from_seed(
-        seed: Option<&SeedEvents>,
-        ids: &mut IdGenerator,
-        now: DateTime<Utc>,
-    ) -> Result<EventLog, String> {
-        let _ = (seed, ids, now);
-        Ok(EventLog::default())
-    }
-
-    /// Appends the audit events that `changes` produce.
-    pub fn record(&mut self, changes: &[Change], now: DateTime<Utc>, ids: &mut IdGenerator) {
-        let _ = (changes, now, ids);
-    }
-}
-
-/// Mints a tenant's Events API bearer token.
-pub fn mint_token(tenant: &str, ids: &mut IdGenerator, now: DateTime<Utc>) -> String {
-    let _ = now;
-    format!("events_{tenant}_{}", ids.lower_id())
-}
+pub use log::{EventLog, GenerateEvents, Page, RateLimit, SeedEvents};
+pub use query::EventsError;
+pub use token::{Feature, IssuedToken, TokenRequest};

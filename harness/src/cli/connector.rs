@@ -1,25 +1,534 @@
-//! `scimulator users ...` and `scimulator events ...`.
+//! `scimulator users ...` and `scimulator events ...`: the connector on the command line.
+//!
+//! Human tables by default, `--json` for scripts; exit codes from [`super::exit`] tell not-found
+//! (3) and rate-limited (4) apart from other failures (1).
 
-use clap::Args;
+use std::io::Write;
+use std::time::Duration;
+
+use clap::{Args, Subcommand, ValueEnum};
+use connector::events::{EventKind, EventPage, EventsClient, Start};
+use connector::{Client, Error, ErrorKind, ListOptions, RetryPolicy, User};
+use serde_json::{Value, json};
+
+use super::exit;
+
+/// The default bridge URL: `scimulator serve` on its default port.
+pub const DEFAULT_URL: &str = "http://127.0.0.1:3002/scim/v2";
+/// The default Events API URL: `scimulator serve` on its default port.
+pub const DEFAULT_EVENTS_URL: &str = "http://127.0.0.1:3002";
 
 /// Flags of `users`.
 #[derive(Debug, Args)]
-pub struct UsersArgs {}
+pub struct UsersArgs {
+    /// The bridge's base URL (any prefix: `/`, `/scim`, `/scim/v2`).
+    #[arg(long, env = "SCIMULATOR_URL", default_value = DEFAULT_URL, global = true)]
+    pub url: String,
+    /// The SCIM bearer token.
+    #[arg(long, env = "SCIMULATOR_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Retry 429 and 503 answers with backoff (honouring Retry-After) instead of failing at once.
+    #[arg(long, global = true)]
+    pub retry: bool,
+    /// Request timeout in seconds.
+    #[arg(long, default_value_t = 30, global = true)]
+    pub timeout: u64,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: UsersCommand,
+}
+
+/// `users` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// List users, one page at a time (or all with --all).
+    List {
+        /// A SCIM filter, e.g. 'userName eq "ada@example.com"'.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Users per page.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Continue from a previous page's cursor (with the same filter).
+        #[arg(long, conflicts_with = "all")]
+        cursor: Option<String>,
+        /// Every matching user, each exactly once.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show one user.
+    Get {
+        /// The user id.
+        id: String,
+    },
+    /// Suspend a user (no change if already suspended).
+    Suspend {
+        /// The user id.
+        id: String,
+    },
+    /// Reactivate a suspended user (no change if already active).
+    Reactivate {
+        /// The user id.
+        id: String,
+    },
+}
 
 /// Flags of `events`.
 #[derive(Debug, Args)]
-pub struct EventsArgs {}
+pub struct EventsArgs {
+    /// The Events API base URL (default: the token's audience, else the local emulator).
+    #[arg(long, env = "SCIMULATOR_EVENTS_URL", global = true)]
+    pub events_url: Option<String>,
+    /// The Events API bearer token (a JWT).
+    #[arg(long, env = "SCIMULATOR_EVENTS_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
+    /// Print JSON (one page per line) instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Retry 429 and 503 answers with backoff instead of failing at once.
+    #[arg(long, global = true)]
+    pub retry: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: EventsCommand,
+}
+
+/// The event streams, as spelled on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// Audit events.
+    Audit,
+    /// Sign-in attempts.
+    Signin,
+    /// Item usages.
+    Items,
+}
+
+impl From<KindArg> for EventKind {
+    fn from(k: KindArg) -> EventKind {
+        match k {
+            KindArg::Audit => EventKind::Audit,
+            KindArg::Signin => EventKind::SignIn,
+            KindArg::Items => EventKind::ItemUsage,
+        }
+    }
+}
+
+/// `events` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Print events from a reset point or a stored cursor; prints the cursor to resume from.
+    Tail {
+        /// Which stream.
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        /// Resume from this cursor (from a previous run).
+        #[arg(long)]
+        cursor: Option<String>,
+        /// Events per page (1-1000) when starting without a cursor.
+        #[arg(long, conflicts_with = "cursor")]
+        limit: Option<u32>,
+        /// Start time (RFC 3339) when starting without a cursor; default one hour ago.
+        #[arg(long, conflicts_with = "cursor")]
+        start_time: Option<String>,
+        /// Keep polling for new events.
+        #[arg(long)]
+        follow: bool,
+        /// Seconds between polls with --follow when nothing new came.
+        #[arg(long, default_value_t = 10)]
+        interval: u64,
+    },
+    /// Show what the token is and which streams it can read.
+    Introspect,
+}
 
 /// Runs a `users` command.
 pub async fn run_users(args: UsersArgs) -> u8 {
-    let _ = args;
-    eprintln!("error: `users` is not available yet");
-    super::exit::ERROR
+    let mut out = std::io::stdout().lock();
+    let json = args.json;
+    match users(args, &mut out).await {
+        Ok(()) => exit::OK,
+        Err(e) => report(&e, json, &mut out),
+    }
 }
 
 /// Runs an `events` command.
 pub async fn run_events(args: EventsArgs) -> u8 {
-    let _ = args;
-    eprintln!("error: `events` is not available yet");
-    super::exit::ERROR
+    let mut out = std::io::stdout().lock();
+    let json = args.json;
+    match events(args, &mut out).await {
+        Ok(()) => exit::OK,
+        Err(e) => report(&e, json, &mut out),
+    }
+}
+
+/// The exit code of a connector error.
+pub fn exit_code(e: &Error) -> u8 {
+    match e.kind() {
+        ErrorKind::NotFound => exit::NOT_FOUND,
+        ErrorKind::RateLimited => exit::RATE_LIMITED,
+        _ => exit::ERROR,
+    }
+}
+
+/// The JSON shape of an error (`--json`).
+pub fn error_json(e: &Error) -> Value {
+    json!({"error": {
+        "kind": e.kind(),
+        "message": e.to_string(),
+        "status": e.status(),
+        "retry_after_secs": e.retry_after().map(|d| d.as_secs_f64()),
+    }})
+}
+
+fn report(e: &Error, json: bool, out: &mut impl Write) -> u8 {
+    eprintln!("error: {e}");
+    if json {
+        let _ = writeln!(out, "{}", error_json(e));
+    }
+    exit_code(e)
+}
+
+fn policy(retry: bool) -> RetryPolicy {
+    if retry { RetryPolicy::default() } else { RetryPolicy::none() }
+}
+
+fn missing_token(var: &str) -> Error {
+    Error::InvalidConfig { message: format!("no token: pass --token or set {var}") }
+}
+
+async fn users(args: UsersArgs, out: &mut impl Write) -> Result<(), Error> {
+    let token = args.token.ok_or_else(|| missing_token("SCIMULATOR_TOKEN"))?;
+    let client = Client::builder(args.url, token)
+        .timeout(Duration::from_secs(args.timeout.max(1)))
+        .retry(policy(args.retry))
+        .build()?;
+    match args.command {
+        UsersCommand::List { filter, limit, cursor, all } => {
+            if all {
+                let users = client.list_all_users(filter.as_deref()).await?;
+                if args.json {
+                    let v = json!({"users": users, "total": users.len()});
+                    let _ = writeln!(out, "{v}");
+                } else {
+                    let _ = write!(out, "{}", users_table(&users));
+                    eprintln!("{} users", users.len());
+                }
+            } else {
+                let page = client.list_users(&ListOptions { filter, limit, cursor }).await?;
+                if args.json {
+                    let _ = writeln!(out, "{}", json!(page));
+                } else {
+                    let _ = write!(out, "{}", users_table(&page.users));
+                    let total = page.total.map_or_else(|| "?".to_owned(), |t| t.to_string());
+                    eprintln!("{} of {total} users", page.users.len());
+                    if let Some(c) = &page.next_cursor {
+                        eprintln!("next page: --cursor {c}");
+                    }
+                }
+            }
+        }
+        UsersCommand::Get { id } => print_user(&client.get_user(&id).await?, args.json, out),
+        UsersCommand::Suspend { id } => {
+            print_user(&client.suspend_user(&id).await?, args.json, out)
+        }
+        UsersCommand::Reactivate { id } => {
+            print_user(&client.reactivate_user(&id).await?, args.json, out)
+        }
+    }
+    Ok(())
+}
+
+fn print_user(user: &User, json: bool, out: &mut impl Write) {
+    if json {
+        let _ = writeln!(out, "{}", json!(user));
+    } else {
+        let _ = write!(out, "{}", users_table(std::slice::from_ref(user)));
+    }
+}
+
+/// A table of users: id, e-mail, name, status.
+pub fn users_table(users: &[User]) -> String {
+    let rows: Vec<Vec<String>> = users
+        .iter()
+        .map(|u| {
+            vec![
+                u.id.clone(),
+                u.email.clone(),
+                u.display_name.clone().unwrap_or_default(),
+                u.status.to_string(),
+            ]
+        })
+        .collect();
+    table(&["ID", "EMAIL", "NAME", "STATUS"], &rows)
+}
+
+/// Left-aligned columns separated by two spaces; no trailing spaces.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut s = String::new();
+    let mut line = |cells: Vec<&str>| {
+        let mut l = String::new();
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i > 0 {
+                l.push_str("  ");
+            }
+            l.push_str(cell);
+            if i + 1 < cells.len() {
+                l.push_str(&" ".repeat(w - cell.chars().count()));
+            }
+        }
+        s.push_str(l.trim_end());
+        s.push('\n');
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+    s
+}
+
+async fn events(args: EventsArgs, out: &mut impl Write) -> Result<(), Error> {
+    let token = args.token.ok_or_else(|| missing_token("SCIMULATOR_EVENTS_TOKEN"))?;
+    let mut builder = EventsClient::builder(token.clone()).retry(policy(args.retry));
+    builder = match args.events_url {
+        Some(url) => builder.base_url(url),
+        // A token without a usable audience (not a JWT, legacy audience) reads the local emulator.
+        None if connector::events::audience_base_url(&token).is_err() => {
+            builder.base_url(DEFAULT_EVENTS_URL)
+        }
+        None => builder,
+    };
+    let client = builder.build()?;
+    match args.command {
+        EventsCommand::Introspect => {
+            let i = client.introspect().await?;
+            if args.json {
+                let _ = writeln!(out, "{}", json!(i));
+            } else {
+                let _ = writeln!(
+                    out,
+                    "uuid: {}\nissued_at: {}\nfeatures: {}",
+                    i.uuid,
+                    i.issued_at,
+                    i.features.join(", ")
+                );
+                if let Some(a) = &i.account_uuid {
+                    let _ = writeln!(out, "account_uuid: {a}");
+                }
+            }
+        }
+        EventsCommand::Tail { kind, cursor, limit, start_time, follow, interval } => {
+            let kind = EventKind::from(kind);
+            let mut start = match cursor {
+                Some(c) => Start::Cursor(c),
+                None => Start::Reset {
+                    limit,
+                    start_time: start_time
+                        .as_deref()
+                        .map(connector::events::parse_time)
+                        .transpose()?,
+                    end_time: None,
+                },
+            };
+            let mut printed_header = false;
+            loop {
+                let page = client.poll(kind, start).await?;
+                if args.json {
+                    let _ = writeln!(out, "{}", json!(page));
+                } else {
+                    let rows = event_rows(kind, &page);
+                    if !rows.is_empty() {
+                        let t = table(&event_header(kind), &rows);
+                        let t = if printed_header {
+                            t.split_once('\n').map_or(String::new(), |(_, r)| r.to_owned())
+                        } else {
+                            t
+                        };
+                        printed_header = true;
+                        let _ = write!(out, "{t}");
+                    }
+                }
+                let _ = out.flush();
+                let cursor = page.cursor.clone();
+                start = Start::Cursor(page.cursor);
+                if page.has_more {
+                    continue;
+                }
+                if !follow {
+                    eprintln!("resume with: --cursor {cursor}");
+                    break;
+                }
+                tokio::time::sleep(Duration::from_secs(interval.max(1))).await;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn event_header(kind: EventKind) -> Vec<&'static str> {
+    match kind {
+        EventKind::Audit => vec!["TIMESTAMP", "ACTION", "OBJECT", "ACTOR", "OBJECT_UUID"],
+        EventKind::SignIn => vec!["TIMESTAMP", "CATEGORY", "TYPE", "USER", "COUNTRY"],
+        EventKind::ItemUsage => vec!["TIMESTAMP", "ACTION", "USER", "ITEM_UUID", "VAULT_UUID"],
+    }
+}
+
+/// One table row per event, with the fields people look for first.
+pub fn event_rows(kind: EventKind, page: &EventPage) -> Vec<Vec<String>> {
+    let s = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).unwrap_or("").to_owned();
+    page.items
+        .iter()
+        .map(|e| match kind {
+            EventKind::Audit => vec![
+                s(e, "/timestamp"),
+                s(e, "/action"),
+                s(e, "/object_type"),
+                Some(s(e, "/actor_details/email"))
+                    .filter(|x| !x.is_empty())
+                    .unwrap_or_else(|| s(e, "/actor_uuid")),
+                s(e, "/object_uuid"),
+            ],
+            EventKind::SignIn => vec![
+                s(e, "/timestamp"),
+                s(e, "/category"),
+                s(e, "/type"),
+                s(e, "/target_user/email"),
+                s(e, "/country"),
+            ],
+            EventKind::ItemUsage => vec![
+                s(e, "/timestamp"),
+                s(e, "/action"),
+                s(e, "/user/email"),
+                s(e, "/item_uuid"),
+                s(e, "/vault_uuid"),
+            ],
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("scimulator").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn users_list_flags() {
+        let cli = parse(&[
+            "users",
+            "list",
+            "--filter",
+            "userName eq \"a\"",
+            "--limit",
+            "5",
+            "--json",
+            "--url",
+            "http://h/scim",
+            "--token",
+            "t",
+        ])
+        .unwrap();
+        let Command::Users(u) = cli.command else { panic!("not users") };
+        assert!(u.json);
+        assert_eq!(u.url, "http://h/scim");
+        assert_eq!(u.token.as_deref(), Some("t"));
+        match u.command {
+            UsersCommand::List { filter, limit, cursor, all } => {
+                assert_eq!(filter.as_deref(), Some("userName eq \"a\""));
+                assert_eq!(limit, Some(5));
+                assert!(cursor.is_none() && !all);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            parse(&["users", "list", "--all", "--cursor", "x"]).is_err(),
+            "--all and --cursor conflict"
+        );
+        assert!(parse(&["users", "get"]).is_err(), "get needs an id");
+        let cli = parse(&["users", "suspend", "ABC"]).unwrap();
+        let Command::Users(u) = cli.command else { panic!("not users") };
+        assert!(matches!(u.command, UsersCommand::Suspend { ref id } if id == "ABC"));
+    }
+
+    #[test]
+    fn events_tail_flags() {
+        let cli = parse(&[
+            "events",
+            "tail",
+            "--kind",
+            "signin",
+            "--limit",
+            "10",
+            "--events-url",
+            "http://e",
+        ])
+        .unwrap();
+        let Command::Events(e) = cli.command else { panic!("not events") };
+        assert_eq!(e.events_url.as_deref(), Some("http://e"));
+        match e.command {
+            EventsCommand::Tail { kind, limit, follow, .. } => {
+                assert_eq!(EventKind::from(kind), EventKind::SignIn);
+                assert_eq!(limit, Some(10));
+                assert!(!follow);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(parse(&["events", "tail", "--kind", "logs"]).is_err());
+        assert!(
+            parse(&["events", "tail", "--kind", "items", "--cursor", "c", "--limit", "3"]).is_err()
+        );
+    }
+
+    #[test]
+    fn exit_codes_by_kind() {
+        let nf = Error::NotFound { resource: "user X".into(), detail: "gone".into() };
+        assert_eq!(exit_code(&nf), exit::NOT_FOUND);
+        let rl = Error::RateLimited {
+            retry_after: Some(Duration::from_secs(2)),
+            rate_limit: Default::default(),
+        };
+        assert_eq!(exit_code(&rl), exit::RATE_LIMITED);
+        assert_eq!(error_json(&rl)["error"]["retry_after_secs"], json!(2.0));
+        assert_eq!(error_json(&rl)["error"]["kind"], "rate_limited");
+        let other = Error::Transport { message: "refused".into() };
+        assert_eq!(exit_code(&other), exit::ERROR);
+    }
+
+    #[test]
+    fn tables_align() {
+        let t = table(
+            &["ID", "NAME"],
+            &[vec!["A".into(), "Ada".into()], vec!["LONGID".into(), "".into()]],
+        );
+        assert_eq!(t, "ID      NAME\nA       Ada\nLONGID\n");
+    }
+
+    #[test]
+    fn event_rows_pick_the_useful_fields() {
+        let page = EventPage {
+            cursor: "c".into(),
+            has_more: false,
+            items: vec![
+                json!({"timestamp": "2026-01-01T00:00:00Z", "action": "suspend", "object_type": "user",
+                               "actor_uuid": "ACTOR", "object_uuid": "OBJ"}),
+            ],
+        };
+        assert_eq!(
+            event_rows(EventKind::Audit, &page),
+            vec![vec!["2026-01-01T00:00:00Z", "suspend", "user", "ACTOR", "OBJ"]]
+        );
+    }
 }

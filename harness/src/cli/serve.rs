@@ -1,6 +1,35 @@
-//! `scimulator serve`.
+//! `scimulator serve`: runs the emulator until Ctrl-C or SIGTERM.
+//!
+//! Flags only build an [`EmulatorConfig`]; serving is [`emulator::serve`]. Every flag has an
+//! environment-variable twin (`SCIMULATOR_*`).
 
-use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use emulator::config::{ClockMode, EmulatorConfig};
+use emulator::profile::{Preset, Profile};
+use emulator::seed::Seed;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+/// The profile presets, as flag values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProfileArg {
+    /// What the real 1Password SCIM bridge does (default).
+    Onepassword,
+    /// Strict RFC 7644.
+    Rfc,
+}
+
+/// Clock modes, as flag values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClockArg {
+    /// Wall-clock time (advanceable through the control plane).
+    System,
+    /// Frozen at 2026-01-01T00:00:00Z until advanced: deterministic timestamps.
+    Manual,
+}
 
 /// Flags of `serve`.
 #[derive(Debug, Args)]
@@ -8,14 +37,236 @@ pub struct ServeArgs {
     /// Address to bind.
     #[arg(long, env = "SCIMULATOR_BIND", default_value = "127.0.0.1")]
     pub bind: String,
-    /// Port to listen on (0 picks a free one).
+    /// Port to listen on (0 picks a free one). 3002 is the real bridge's port.
     #[arg(long, env = "SCIMULATOR_PORT", default_value_t = 3002)]
     pub port: u16,
+    /// Bearer token of the default tenant's SCIM API (generated from the id seed when unset).
+    #[arg(long, env = "SCIMULATOR_SCIM_TOKEN")]
+    pub scim_token: Option<String>,
+    /// Fidelity preset.
+    #[arg(long, env = "SCIMULATOR_PROFILE", value_enum, default_value_t = ProfileArg::Onepassword)]
+    pub profile: ProfileArg,
+    /// Override one profile switch, e.g. `--set post_returns_201=true` (repeatable). Values are
+    /// JSON (`true`, `300`, `null`, `"sparse"`); bare words are taken as strings.
+    #[arg(
+        long = "set",
+        value_name = "SWITCH=VALUE",
+        env = "SCIMULATOR_SET",
+        value_delimiter = ','
+    )]
+    pub set: Vec<String>,
+    /// Starting state: a YAML or JSON seed file (users with states, groups, memberships).
+    /// Without one, the demo account is served.
+    #[arg(long, env = "SCIMULATOR_SEED")]
+    pub seed: Option<PathBuf>,
+    /// Seed for generated ids and tokens: same seed, same ids.
+    #[arg(long, env = "SCIMULATOR_ID_SEED")]
+    pub id_seed: Option<u64>,
+    /// Clock mode.
+    #[arg(long, env = "SCIMULATOR_CLOCK", value_enum, default_value_t = ClockArg::System)]
+    pub clock: ClockArg,
+    /// Once listening, write a JSON file with the URLs and tokens (for scripts and CI).
+    #[arg(long, env = "SCIMULATOR_READY_FILE")]
+    pub ready_file: Option<PathBuf>,
+}
+
+/// Parses `switch=value` pairs into a profile overrides object.
+pub fn parse_overrides(pairs: &[String]) -> Result<serde_json::Value, String> {
+    let mut obj = serde_json::Map::new();
+    for pair in pairs {
+        let (k, v) =
+            pair.split_once('=').ok_or_else(|| format!("--set {pair:?}: expected SWITCH=VALUE"))?;
+        let value = serde_json::from_str(v.trim())
+            .unwrap_or_else(|_| serde_json::Value::String(v.trim().to_owned()));
+        obj.insert(k.trim().to_owned(), value);
+    }
+    Ok(serde_json::Value::Object(obj))
+}
+
+/// Builds the emulator configuration the flags describe.
+pub fn config(args: &ServeArgs) -> Result<EmulatorConfig, String> {
+    let preset = match args.profile {
+        ProfileArg::Onepassword => Preset::Onepassword,
+        ProfileArg::Rfc => Preset::Rfc,
+    };
+    let mut profile = Profile::from_preset(preset);
+    if !args.set.is_empty() {
+        profile = profile.with_overrides(&parse_overrides(&args.set)?)?;
+    }
+    let seed = match &args.seed {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read seed file {}: {e}", path.display()))?;
+            Some(Seed::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
+    };
+    let defaults = EmulatorConfig::default();
+    Ok(EmulatorConfig {
+        profile,
+        scim_token: args.scim_token.clone(),
+        seed,
+        id_seed: args.id_seed.unwrap_or(defaults.id_seed),
+        clock: match args.clock {
+            ClockArg::System => ClockMode::System,
+            ClockArg::Manual => ClockMode::Manual,
+        },
+        ..defaults
+    })
+}
+
+/// Resolves when Ctrl-C or (on Unix) SIGTERM arrives.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    eprintln!("shutting down");
 }
 
 /// Runs the emulator until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> u8 {
-    let _ = args;
-    eprintln!("error: `serve` is not available yet");
-    super::exit::ERROR
+    let config = match config(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return super::exit::USAGE;
+        }
+    };
+    let emulator = match emulator::Emulator::new(config) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return super::exit::USAGE;
+        }
+    };
+    let listener = match TcpListener::bind((args.bind.as_str(), args.port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}:{}: {e}", args.bind, args.port);
+            return super::exit::ERROR;
+        }
+    };
+    let addr: SocketAddr = match listener.local_addr() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return super::exit::ERROR;
+        }
+    };
+    let info = ready_info(&emulator, addr);
+    if let Some(path) = &args.ready_file {
+        let text = serde_json::to_string_pretty(&info).unwrap_or_default();
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: cannot write ready file {}: {e}", path.display());
+            return super::exit::ERROR;
+        }
+    }
+    print_banner(&info, &emulator);
+    match emulator::serve(listener, emulator, shutdown_signal()).await {
+        Ok(()) => super::exit::OK,
+        Err(e) => {
+            eprintln!("error: {e}");
+            super::exit::ERROR
+        }
+    }
+}
+
+/// The URLs and tokens of a running emulator (the ready file's content).
+pub fn ready_info(emulator: &emulator::Emulator, addr: SocketAddr) -> serde_json::Value {
+    let base = format!("http://{addr}");
+    let (scim_token, events_token) = {
+        let t = emulator.default_tenant();
+        let t = t.lock().unwrap_or_else(|e| e.into_inner());
+        (t.scim_token.clone(), t.events_token.clone())
+    };
+    json!({
+        "url": base,
+        "scim_url": format!("{base}/scim/v2"),
+        "scim_token": scim_token,
+        "events_url": base,
+        "events_token": events_token,
+        "admin_url": format!("{base}/__admin"),
+        "admin_token": emulator.admin_token(),
+        "pid": std::process::id(),
+    })
+}
+
+fn print_banner(info: &serde_json::Value, emulator: &emulator::Emulator) {
+    let s = |k: &str| info[k].as_str().unwrap_or("").to_owned();
+    let (users, profile) = {
+        let t = emulator.default_tenant();
+        let t = t.lock().unwrap_or_else(|e| e.into_inner());
+        (t.account.user_count(), format!("{:?}", t.profile.preset).to_lowercase())
+    };
+    println!("scimulator: 1Password SCIM bridge emulator ({profile} profile, {users} users)");
+    println!("  SCIM bridge   {}", s("scim_url"));
+    println!("  SCIM token    {}", s("scim_token"));
+    println!("  Events API    {}", s("events_url"));
+    println!("  Events token  {}", s("events_token"));
+    println!("  Control plane {}", s("admin_url"));
+    println!("  Admin token   {}", s("admin_token"));
+    println!("Try: curl -H 'Authorization: Bearer {}' {}/Users", s("scim_token"), s("scim_url"));
+    println!("Press Ctrl-C to stop.");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct T {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    #[test]
+    fn set_overrides_switches_and_rejects_unknown_ones() {
+        let t = T::parse_from([
+            "x",
+            "--profile",
+            "rfc",
+            "--set",
+            "shuffle_list_order=true",
+            "--set",
+            "confirmation_delay_secs=0",
+        ]);
+        let c = config(&t.serve).unwrap();
+        assert!(c.profile.post_returns_201 && c.profile.shuffle_list_order);
+        assert_eq!(c.profile.confirmation_delay_secs, Some(0));
+        let t = T::parse_from(["x", "--set", "nope=1"]);
+        assert!(config(&t.serve).unwrap_err().contains("nope"));
+        let t = T::parse_from(["x", "--set", "novalue"]);
+        assert!(config(&t.serve).unwrap_err().contains("SWITCH=VALUE"));
+    }
+
+    #[test]
+    fn seed_errors_name_the_file_and_the_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("seed.yaml");
+        std::fs::write(&path, "users:\n  - userName: a@example.com\n    colour: red\n").unwrap();
+        let t = T::parse_from(["x", "--seed", path.to_str().unwrap()]);
+        let err = config(&t.serve).unwrap_err();
+        assert!(err.contains("seed.yaml") && err.contains("colour"), "{err}");
+        std::fs::write(&path, "users:\n  - userName: a@example.com\n    state: ACTIVE\n").unwrap();
+        let t = T::parse_from(["x", "--seed", path.to_str().unwrap(), "--clock", "manual"]);
+        let c = config(&t.serve).unwrap();
+        assert_eq!(c.seed.unwrap().users[0].user_name, "a@example.com");
+        assert_eq!(c.clock, ClockMode::Manual);
+    }
 }

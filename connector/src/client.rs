@@ -1,0 +1,437 @@
+//! The SCIM client: list (filter + cursor), get, suspend, reactivate.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use reqwest::Url;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::cursor::{ListCursor, filter_hash};
+use crate::error::Error;
+use crate::listing::{Snapshot, parse_list_response};
+use crate::rate_limit::RateLimit;
+use crate::retry::RetryPolicy;
+use crate::transport::{Reply, Transport, TransportConfig};
+use crate::user::User;
+
+/// Page size of [`Client::list_users`] when neither the options nor the cursor give one.
+pub const DEFAULT_LIMIT: usize = 100;
+/// `count` used for sweeps when the server does not advertise `filter.maxResults`.
+pub const DEFAULT_SWEEP_PAGE: usize = 1000;
+/// Full sweeps tried before a listing that keeps missing users is reported as incomplete.
+pub const DEFAULT_MAX_SWEEPS: u32 = 64;
+
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// What to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListOptions {
+    /// A SCIM filter (`userName eq "a@example.com"`), checked locally before any request.
+    pub filter: Option<String>,
+    /// Users per page (default [`DEFAULT_LIMIT`], or the cursor's).
+    pub limit: Option<usize>,
+    /// Where to resume: a previous page's `next_cursor`, with the same filter.
+    pub cursor: Option<String>,
+}
+
+/// One page of users, in id order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page {
+    /// The users.
+    pub users: Vec<User>,
+    /// Pass this back to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    /// How many users match the filter in all.
+    pub total: Option<u64>,
+}
+
+/// Builds a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    base_url: String,
+    token: String,
+    config: TransportConfig,
+    page_size: Option<usize>,
+    max_sweeps: u32,
+}
+
+impl ClientBuilder {
+    /// Timeout of each request (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header (default `scimulator-connector/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.config.user_agent = user_agent.into();
+        self
+    }
+
+    /// Retry 429 and 503 answers of idempotent requests (default: never retry).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.config.retry = policy;
+        self
+    }
+
+    /// The `count` of each sweep request, instead of the server's advertised `filter.maxResults`.
+    pub fn page_size(mut self, count: usize) -> Self {
+        self.page_size = Some(count.max(1));
+        self
+    }
+
+    /// Sweeps tried before reporting an incomplete listing (default [`DEFAULT_MAX_SWEEPS`]).
+    pub fn max_sweeps(mut self, sweeps: u32) -> Self {
+        self.max_sweeps = sweeps.max(1);
+        self
+    }
+
+    /// Checks the settings and builds the client (no request is made).
+    pub fn build(self) -> Result<Client, Error> {
+        let base = parse_base_url(&self.base_url)?;
+        let transport = Transport::new(self.token, self.config)?;
+        Ok(Client {
+            base,
+            transport,
+            page_size: Mutex::new(self.page_size),
+            max_sweeps: self.max_sweeps,
+        })
+    }
+}
+
+/// A client of one SCIM bridge (the emulator or a real 1Password SCIM bridge).
+#[derive(Debug)]
+pub struct Client {
+    base: Url,
+    transport: Transport,
+    /// The sweep `count`: configured, or learnt once from `/ServiceProviderConfig`.
+    page_size: Mutex<Option<usize>>,
+    max_sweeps: u32,
+}
+
+/// Accepts any of the bridge's prefixes (`https://bridge`, `.../scim`, `.../scim/v2`, with or
+/// without a trailing slash) and normalises it to end without a slash.
+fn parse_base_url(s: &str) -> Result<Url, Error> {
+    let bad = |m: String| Error::InvalidConfig { message: m };
+    let mut url = Url::parse(s.trim()).map_err(|e| bad(format!("invalid base URL {s:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad(format!("the base URL must be http or https, got {:?}", url.scheme())));
+    }
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(bad(format!("the base URL {s:?} has no host")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(format!("the base URL {s:?} must not have a query or fragment")));
+    }
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&path);
+    Ok(url)
+}
+
+impl Client {
+    /// A builder with defaults: 30 s timeout, no retry.
+    pub fn builder(base_url: impl Into<String>, token: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            base_url: base_url.into(),
+            token: token.into(),
+            config: TransportConfig::default(),
+            page_size: None,
+            max_sweeps: DEFAULT_MAX_SWEEPS,
+        }
+    }
+
+    /// A client with the defaults.
+    pub fn new(base_url: impl Into<String>, token: impl Into<String>) -> Result<Client, Error> {
+        Client::builder(base_url, token).build()
+    }
+
+    /// The base URL, normalised.
+    pub fn base_url(&self) -> &str {
+        self.base.as_str()
+    }
+
+    /// The normalised rate-limit headers of the last response (`None` when it had none).
+    pub fn last_rate_limit(&self) -> Option<RateLimit> {
+        self.transport.last_rate_limit()
+    }
+
+    /// HTTP requests this client has sent (retries included): for benchmarks and for checking
+    /// that idempotent operations did not write twice.
+    pub fn requests_sent(&self) -> u64 {
+        self.transport.requests_sent()
+    }
+
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
+    /// Lists one page of users. The filter is validated locally first; pages come in id order and
+    /// a full traversal returns every user exactly once however the server orders its answers
+    /// (see [`listing`](crate::listing)).
+    pub async fn list_users(&self, options: &ListOptions) -> Result<Page, Error> {
+        let filter = validate_filter(options.filter.as_deref())?;
+        let fh = filter_hash(filter.as_ref().map(|(_, canonical)| canonical.as_str()));
+        let cursor = options.cursor.as_deref().map(|c| ListCursor::decode(c, fh)).transpose()?;
+        let limit = options.limit.or(cursor.as_ref().and_then(|c| c.l)).unwrap_or(DEFAULT_LIMIT);
+        if limit == 0 {
+            return Err(Error::InvalidArgument { message: "limit must be at least 1".into() });
+        }
+        let snapshot = self.snapshot(filter.as_ref().map(|(raw, _)| raw.as_str())).await?;
+        let (users, more) = snapshot.page_after(cursor.as_ref().map(|c| c.a.as_str()), limit);
+        let next_cursor = match (more, users.last()) {
+            (true, Some(last)) => Some(
+                ListCursor::new(fh, last.id.clone(), options.limit.or(cursor.and_then(|c| c.l)))
+                    .encode(),
+            ),
+            _ => None,
+        };
+        Ok(Page { users, next_cursor, total: Some(snapshot.users.len() as u64) })
+    }
+
+    /// Every user matching `filter`, each exactly once, in id order.
+    pub async fn list_all_users(&self, filter: Option<&str>) -> Result<Vec<User>, Error> {
+        let filter = validate_filter(filter)?;
+        let snapshot = self.snapshot(filter.as_ref().map(|(raw, _)| raw.as_str())).await?;
+        Ok(snapshot.users.into_values().collect())
+    }
+
+    /// One user by id.
+    pub async fn get_user(&self, id: &str) -> Result<User, Error> {
+        let id = validate_id(id)?;
+        let url = self.url(&["Users", id]);
+        let reply = self
+            .transport
+            .execute(|http| http.get(url.clone()).header("Accept", ACCEPT), true)
+            .await?;
+        user_from(reply, id)
+    }
+
+    /// Suspends a user (SCIM `active: false`). Already suspended: returns the user without
+    /// writing.
+    pub async fn suspend_user(&self, id: &str) -> Result<User, Error> {
+        self.set_active(id, false).await
+    }
+
+    /// Reactivates a suspended user (SCIM `active: true`). Already active: returns the user
+    /// without writing.
+    pub async fn reactivate_user(&self, id: &str) -> Result<User, Error> {
+        self.set_active(id, true).await
+    }
+
+    async fn set_active(&self, id: &str, active: bool) -> Result<User, Error> {
+        let current = self.get_user(id).await?;
+        if current.is_suspended() != active {
+            return Ok(current);
+        }
+        let id = current.id.clone();
+        let url = self.url(&["Users", &id]);
+        // The shape every 1Password integration sends; `replace` of an absolute value is
+        // idempotent, so the retry policy may repeat it.
+        let body = json!({
+            "schemas": [PATCH_OP],
+            "Operations": [{"op": "replace", "path": "active", "value": active}],
+        });
+        let reply = self
+            .transport
+            .execute(
+                |http| {
+                    http.patch(url.clone())
+                        .header("Accept", ACCEPT)
+                        .header("Content-Type", "application/scim+json")
+                        .body(body.to_string())
+                },
+                true,
+            )
+            .await?;
+        // A server may answer 204 with no body; then read the user back.
+        if reply.status == 204
+            || (reply.is_success() && reply.body.iter().all(u8::is_ascii_whitespace))
+        {
+            return self.get_user(&id).await;
+        }
+        user_from(reply, &id)
+    }
+
+    /// The sweep `count`: configured, else `filter.maxResults` from `/ServiceProviderConfig`.
+    async fn sweep_page_size(&self) -> Result<usize, Error> {
+        if let Some(n) = *self.page_size.lock().unwrap_or_else(|p| p.into_inner()) {
+            return Ok(n);
+        }
+        let url = self.url(&["ServiceProviderConfig"]);
+        let reply = self
+            .transport
+            .execute(|http| http.get(url.clone()).header("Accept", ACCEPT), true)
+            .await?;
+        let n = if reply.is_success() {
+            reply
+                .json()
+                .ok()
+                .and_then(|v| v.pointer("/filter/maxResults").and_then(Value::as_u64))
+                .filter(|n| *n > 0)
+                .map_or(DEFAULT_SWEEP_PAGE, |n| usize::try_from(n).unwrap_or(DEFAULT_SWEEP_PAGE))
+        } else {
+            // Auth and rate-limit problems would fail the listing too: report them now. A bridge
+            // without discovery just gets the default page size.
+            match reply.status {
+                401 | 403 | 429 => return Err(reply.into_error(None)),
+                _ => DEFAULT_SWEEP_PAGE,
+            }
+        };
+        *self.page_size.lock().unwrap_or_else(|p| p.into_inner()) = Some(n);
+        Ok(n)
+    }
+
+    /// Collects every user matching `filter` (see [`listing`](crate::listing)).
+    async fn snapshot(&self, filter: Option<&str>) -> Result<Snapshot, Error> {
+        let count = self.sweep_page_size().await?;
+        let url = self.url(&["Users"]);
+        let mut snap = Snapshot::default();
+        let mut trust_total = true;
+        for sweep in 1..=self.max_sweeps {
+            let mut start: u64 = 1;
+            loop {
+                let mut query: Vec<(&str, String)> =
+                    vec![("startIndex", start.to_string()), ("count", count.to_string())];
+                if let Some(f) = filter {
+                    query.push(("filter", f.to_owned()));
+                }
+                let reply = self
+                    .transport
+                    .execute(
+                        |http| http.get(url.clone()).query(&query).header("Accept", ACCEPT),
+                        true,
+                    )
+                    .await?;
+                if !reply.is_success() {
+                    return Err(reply.into_error(Some("the Users endpoint".into())));
+                }
+                let status = reply.status;
+                let page = parse_list_response(reply.json()?)
+                    .map_err(|message| Error::Decode { status, message })?;
+                let n = page.resources.len() as u64;
+                for resource in page.resources {
+                    let user = User::from_scim(resource)
+                        .map_err(|message| Error::Decode { status, message })?;
+                    snap.users.insert(user.id.clone(), user);
+                }
+                if n > 0 && start > 1 && page.total.is_some_and(|t| start > t) {
+                    // Users beyond `totalResults`: the server reports the page size as the total.
+                    trust_total = false;
+                }
+                snap.total = if trust_total { page.total } else { None };
+                if n == 0 {
+                    break;
+                }
+                start += n;
+                let full_page = n >= count as u64;
+                // A full first page whose `totalResults` equals its size may come from a server
+                // that reports the page size as the total: look at one more page to be sure.
+                let probe = full_page && start == n + 1 && snap.total == Some(n);
+                match snap.total {
+                    _ if probe => {}
+                    // Every counted user is in hand: no need to finish the sweep.
+                    Some(_) if snap.complete() => break,
+                    Some(t) if start > t => break,
+                    Some(_) => {}
+                    None if !full_page => break,
+                    None => {}
+                }
+            }
+            if snap.complete() {
+                return Ok(snap);
+            }
+            if sweep == self.max_sweeps {
+                return Err(Error::IncompleteListing {
+                    seen: snap.users.len() as u64,
+                    total: snap.total.unwrap_or_default(),
+                    sweeps: sweep,
+                });
+            }
+        }
+        Ok(snap)
+    }
+}
+
+const ACCEPT: &str = "application/scim+json, application/json";
+
+/// Checks a filter with the SCIM grammar; returns it with its canonical form (which the cursor
+/// is bound to, so `userName eq "a"` and `userName  EQ "a"` share cursors).
+fn validate_filter(filter: Option<&str>) -> Result<Option<(String, String)>, Error> {
+    let Some(raw) = filter.map(str::trim).filter(|f| !f.is_empty()) else {
+        return Ok(None);
+    };
+    let parsed = scim::filter::parse(raw)
+        .map_err(|e| Error::InvalidFilter { filter: raw.to_owned(), message: e.to_string() })?;
+    Ok(Some((raw.to_owned(), parsed.to_string())))
+}
+
+fn validate_id(id: &str) -> Result<&str, Error> {
+    let id = id.trim();
+    if id.is_empty() {
+        return Err(Error::InvalidArgument { message: "the user id is empty".into() });
+    }
+    if id.chars().any(char::is_control) {
+        return Err(Error::InvalidArgument {
+            message: format!("the user id {id:?} contains control characters"),
+        });
+    }
+    Ok(id)
+}
+
+fn user_from(reply: Reply, id: &str) -> Result<User, Error> {
+    if !reply.is_success() {
+        return Err(reply.into_error(Some(format!("user {id}"))));
+    }
+    let status = reply.status;
+    User::from_scim(reply.json()?).map_err(|message| Error::Decode { status, message })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn base_urls_of_every_prefix() {
+        for (input, expected) in [
+            ("http://127.0.0.1:3002", "http://127.0.0.1:3002/Users/A"),
+            ("http://127.0.0.1:3002/", "http://127.0.0.1:3002/Users/A"),
+            ("http://h/scim", "http://h/scim/Users/A"),
+            ("http://h/scim/v2/", "http://h/scim/v2/Users/A"),
+        ] {
+            let c = Client::new(input, "t").unwrap();
+            assert_eq!(c.url(&["Users", "A"]).as_str(), expected);
+        }
+        let c = Client::new("http://h/scim/v2", "t").unwrap();
+        assert_eq!(c.url(&["Users", "a/../b?c"]).as_str(), "http://h/scim/v2/Users/a%2F..%2Fb%3Fc");
+    }
+
+    #[test]
+    fn bad_base_urls() {
+        for bad in ["", "bridge", "ftp://h/scim", "http://h/scim?x=1", "mailto:a@b"] {
+            assert_eq!(
+                Client::new(bad, "t").unwrap_err().kind(),
+                ErrorKind::InvalidConfig,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn ids_are_checked() {
+        assert_eq!(validate_id(" ").unwrap_err().kind(), ErrorKind::InvalidArgument);
+        assert_eq!(validate_id("a\u{0}").unwrap_err().kind(), ErrorKind::InvalidArgument);
+        assert_eq!(validate_id(" ABC ").unwrap(), "ABC");
+    }
+
+    #[test]
+    fn empty_filter_means_none() {
+        assert!(validate_filter(Some("   ")).unwrap().is_none());
+        assert!(validate_filter(None).unwrap().is_none());
+    }
+}

@@ -1,0 +1,238 @@
+//! The normalised user: what every 1Password bridge payload shape (the sparse 2026 shape, the
+//! 2023 empty-strings shape, full RFC resources) boils down to, with the raw resource kept.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Whether the user can sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    /// SCIM `active: true` (invited, pending and confirmed users alike).
+    Active,
+    /// SCIM `active: false`.
+    Suspended,
+}
+
+impl UserStatus {
+    /// `"active"` or `"suspended"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Suspended => "suspended",
+        }
+    }
+}
+
+impl std::fmt::Display for UserStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A group the user belongs to, as listed in the user's `groups`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupRef {
+    /// The group id (`value`).
+    pub id: String,
+    /// The group's name (`display`), when sent.
+    pub display: Option<String>,
+    /// The group's URI (`$ref`, or `ref` in the 2023 bridge shape), when sent.
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+}
+
+/// A user, normalised.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct User {
+    /// The SCIM id (26-char base32 on 1Password).
+    pub id: String,
+    /// The sign-in e-mail: the primary `emails` value, else the first, else `userName`.
+    pub email: String,
+    /// `displayName`, else `name.formatted`.
+    pub display_name: Option<String>,
+    /// `name.givenName`.
+    pub given_name: Option<String>,
+    /// `name.familyName`.
+    pub family_name: Option<String>,
+    /// Active or suspended.
+    pub status: UserStatus,
+    /// Group memberships, when the server includes them.
+    pub groups: Vec<GroupRef>,
+    /// The SCIM resource as received.
+    pub raw: Value,
+}
+
+/// Why a resource could not be normalised (becomes [`Error::Decode`](crate::Error::Decode)).
+pub(crate) type ShapeError = String;
+
+/// A non-empty string field (the 2023 shape sends `""` for "absent").
+fn text(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+impl User {
+    /// Normalises a SCIM User resource. Only `id` is required; everything else degrades
+    /// gracefully, except values of the wrong type where the meaning would be lost (`active`).
+    pub fn from_scim(raw: Value) -> Result<User, ShapeError> {
+        let obj = raw
+            .as_object()
+            .ok_or_else(|| format!("a user must be a JSON object, got {}", kind_of(&raw)))?;
+        let id = match obj.get("id") {
+            Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+            Some(other) => {
+                return Err(format!(
+                    "user `id` must be a non-empty string, got {}",
+                    kind_of(other)
+                ));
+            }
+            None => return Err("user has no `id`".to_owned()),
+        };
+        let status = match obj.get("active") {
+            // 1Password always sends `active`; a server that omits it has no suspension concept,
+            // and RFC 7643 has no default, so "not suspended" is the honest reading.
+            None | Some(Value::Null) => UserStatus::Active,
+            Some(Value::Bool(true)) => UserStatus::Active,
+            Some(Value::Bool(false)) => UserStatus::Suspended,
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => UserStatus::Active,
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => UserStatus::Suspended,
+            Some(other) => {
+                return Err(format!(
+                    "user {id}: `active` must be a boolean, got {}",
+                    kind_of(other)
+                ));
+            }
+        };
+        let emails = obj.get("emails").and_then(Value::as_array);
+        let email = emails
+            .and_then(|es| {
+                es.iter()
+                    .find(|e| e.get("primary").and_then(Value::as_bool) == Some(true))
+                    .or_else(|| es.first())
+            })
+            .and_then(|e| text(e.get("value")))
+            .or_else(|| text(obj.get("userName")))
+            .unwrap_or_default();
+        let name = obj.get("name");
+        let display_name =
+            text(obj.get("displayName")).or_else(|| text(name.and_then(|n| n.get("formatted"))));
+        let groups = obj
+            .get("groups")
+            .and_then(Value::as_array)
+            .map(|gs| {
+                gs.iter()
+                    .filter_map(|g| {
+                        Some(GroupRef {
+                            id: text(g.get("value"))?,
+                            display: text(g.get("display")),
+                            reference: text(g.get("$ref")).or_else(|| text(g.get("ref"))),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(User {
+            id,
+            email,
+            display_name,
+            given_name: text(name.and_then(|n| n.get("givenName"))),
+            family_name: text(name.and_then(|n| n.get("familyName"))),
+            status,
+            groups,
+            raw,
+        })
+    }
+
+    /// Is the user suspended?
+    pub fn is_suspended(&self) -> bool {
+        self.status == UserStatus::Suspended
+    }
+}
+
+/// A JSON value's type in words, for error messages.
+pub(crate) fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn sparse_profile_a() {
+        let u = User::from_scim(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "id": "FHNN6ANJUZF3FFXYHEE6EWPHSM",
+            "userName": "victor@example.com",
+            "name": {"givenName": "Victor", "familyName": "Nango", "formatted": "Victor Nango"},
+            "displayName": "Victor Nango",
+            "active": true,
+            "emails": [{"value": "victor@example.com", "primary": true}],
+        }))
+        .unwrap();
+        assert_eq!(u.id, "FHNN6ANJUZF3FFXYHEE6EWPHSM");
+        assert_eq!(u.email, "victor@example.com");
+        assert_eq!(u.display_name.as_deref(), Some("Victor Nango"));
+        assert_eq!(u.given_name.as_deref(), Some("Victor"));
+        assert_eq!(u.family_name.as_deref(), Some("Nango"));
+        assert_eq!(u.status, UserStatus::Active);
+        assert!(u.groups.is_empty());
+        assert_eq!(u.raw["userName"], "victor@example.com");
+    }
+
+    #[test]
+    fn empty_strings_profile_b_with_groups_ref() {
+        let u = User::from_scim(json!({
+            "id": "FECPUMYBHZB2PB6K4WKM4Q2HAU",
+            "userName": "eggs.ample@example.com",
+            "externalId": "",
+            "active": false,
+            "displayName": "",
+            "emails": [{"primary": false, "type": "", "value": "other@example.com"},
+                       {"primary": true, "type": "", "value": "eggs.ample@example.com"}],
+            "groups": [{"value": "f7eqriu7ht27mq5zmm63gf2dhq", "ref": "https://scim.example.com/Groups/f7eqriu7ht27mq5zmm63gf2dhq"}],
+            "name": {"familyName": "Ample", "formatted": "Eggs Ample", "givenName": "Eggs", "middleName": ""}
+        }))
+        .unwrap();
+        assert_eq!(u.email, "eggs.ample@example.com");
+        assert_eq!(u.display_name.as_deref(), Some("Eggs Ample"), "falls back to name.formatted");
+        assert_eq!(u.status, UserStatus::Suspended);
+        assert_eq!(u.groups.len(), 1);
+        assert_eq!(u.groups[0].id, "f7eqriu7ht27mq5zmm63gf2dhq");
+        assert!(
+            u.groups[0]
+                .reference
+                .as_deref()
+                .unwrap()
+                .ends_with("/Groups/f7eqriu7ht27mq5zmm63gf2dhq")
+        );
+    }
+
+    #[test]
+    fn email_falls_back_to_user_name_and_serialises_snake_case() {
+        let u = User::from_scim(json!({"id": "A", "userName": "a@example.com", "active": "False"}))
+            .unwrap();
+        assert_eq!(u.email, "a@example.com");
+        assert!(u.is_suspended());
+        let v = serde_json::to_value(&u).unwrap();
+        assert_eq!(v["status"], "suspended");
+        assert!(v.get("display_name").is_some());
+        assert!(v.get("displayName").is_none());
+    }
+
+    #[test]
+    fn wrong_shapes_are_errors_not_panics() {
+        assert!(User::from_scim(json!([1, 2])).unwrap_err().contains("object"));
+        assert!(User::from_scim(json!({"userName": "x"})).unwrap_err().contains("no `id`"));
+        assert!(User::from_scim(json!({"id": 42})).unwrap_err().contains("a number"));
+        assert!(User::from_scim(json!({"id": "A", "active": 1})).unwrap_err().contains("`active`"));
+    }
+}

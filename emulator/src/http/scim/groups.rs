@@ -1,0 +1,217 @@
+//! `/Groups`: thin handlers over the account domain.
+
+use axum::extract::{Path, Query, rejection::QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use scim::{ScimError, messages};
+use serde_json::{Map, Value, json};
+
+use super::error::{ApiError, scim_response};
+use super::extract::{ScimBody, ScimTenant};
+use super::list::{self, ListParams};
+use super::patch::{self, PatchOptions};
+use super::users::query_pairs;
+use super::{lock, render, resource, schemas};
+use crate::account::{AccountError, Group, GroupInput};
+use crate::profile::Profile;
+use crate::tenant::Tenant;
+
+type Pairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+fn visible(g: &Group, p: &Profile) -> bool {
+    !(p.hide_builtin_groups && g.kind.is_builtin())
+}
+
+/// The ListResponse for groups matching `params`.
+pub(super) fn search(t: &mut Tenant, params: ListParams, base: &str) -> Result<Value, ScimError> {
+    let filter = list::admit_filter(params.filter.clone(), &t.profile, true)?;
+    let Tenant { account, profile, .. } = t;
+    let shuffle = profile.shuffle_list_order.then(|| account.next_list_nonce());
+    let mut ids = Vec::new();
+    for g in account.groups().filter(|g| visible(g, profile)) {
+        let keep = match &filter {
+            None => true,
+            Some(f) => f.matches(&render::group_for_filter(g), &schemas::GROUP)?,
+        };
+        if keep {
+            ids.push(g.id.clone());
+        }
+    }
+    let resources = list::page_positions(ids.len(), &params, shuffle)
+        .into_iter()
+        .filter_map(|i| account.group(&ids[i]))
+        .map(|g| params.projection.apply(render::group(g, account, profile, base)))
+        .collect();
+    Ok(list::list_response(resources, ids.len(), params.start_index, profile))
+}
+
+/// `GET /Groups`.
+pub async fn list(auth: ScimTenant, q: Pairs) -> Result<Response, ApiError> {
+    let params = ListParams::from_query(&query_pairs(q)?, messages::GROUP)?;
+    let mut t = lock(&auth.tenant);
+    let body = search(&mut t, params, &auth.base_url)?;
+    drop(t);
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+/// `POST /Groups/.search`.
+pub async fn search_post(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
+    let params = ListParams::from_search(&body, messages::GROUP)?;
+    let mut t = lock(&auth.tenant);
+    let body = search(&mut t, params, &auth.base_url)?;
+    drop(t);
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+fn visible_group<'a>(t: &'a Tenant, id: &str) -> Result<&'a Group, ApiError> {
+    t.account
+        .group(id)
+        .filter(|g| visible(g, &t.profile))
+        .ok_or_else(|| AccountError::GroupNotFound(id.to_owned()).into())
+}
+
+fn render_one(t: &Tenant, id: &str, base: &str, q: &[(String, String)]) -> Result<Value, ApiError> {
+    let g = visible_group(t, id)?;
+    let params = ListParams::from_query(q, messages::GROUP)?;
+    Ok(params.projection.apply(render::group(g, &t.account, &t.profile, base)))
+}
+
+/// `GET /Groups/{id}`.
+pub async fn get(auth: ScimTenant, Path(id): Path<String>, q: Pairs) -> Result<Response, ApiError> {
+    let q = query_pairs(q)?;
+    let t = lock(&auth.tenant);
+    let body = render_one(&t, &id, &auth.base_url, &q)?;
+    drop(t);
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+/// Reads a group document (after normalisation) into domain input. `members` absent means
+/// "no members" for POST/PUT (they replace the whole group).
+fn group_input(doc: Map<String, Value>) -> Result<GroupInput, ApiError> {
+    let mut doc = resource::normalise(doc, &schemas::GROUP)?;
+    let display_name = match doc.remove("displayName") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s,
+        Some(Value::String(_)) => {
+            return Err(ApiError(ScimError::invalid_value("displayName must not be empty")));
+        }
+        _ => return Err(ApiError(ScimError::invalid_value("displayName is required"))),
+    };
+    let members = match doc.remove("members") {
+        None => Vec::new(),
+        Some(Value::Array(items)) => {
+            let mut ids = Vec::with_capacity(items.len());
+            for (i, m) in items.iter().enumerate() {
+                match m.get("value") {
+                    Some(Value::String(v)) => ids.push(v.clone()),
+                    _ => {
+                        return Err(ApiError(ScimError::invalid_value(format!(
+                            "members[{i}].value is required and must be a string (a user id)"
+                        ))));
+                    }
+                }
+            }
+            ids
+        }
+        Some(_) => return Err(ApiError(ScimError::invalid_value("members must be an array"))),
+    };
+    doc.remove("id");
+    doc.remove("meta");
+    doc.remove("schemas");
+    Ok(GroupInput { display_name, members: Some(members), attrs: doc })
+}
+
+fn body_object(body: Value) -> Result<Map<String, Value>, ApiError> {
+    match body {
+        Value::Object(o) => {
+            resource::check_schemas(&o)?;
+            Ok(o)
+        }
+        _ => Err(ApiError(ScimError::invalid_syntax("the request body must be a JSON object"))),
+    }
+}
+
+/// `POST /Groups`.
+pub async fn create(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
+    let input = group_input(body_object(body)?)?;
+    let mut guard = lock(&auth.tenant);
+    let t = &mut *guard;
+    let now = t.clock.now();
+    let (id, changes) = t.account.create_group(input, &t.profile, &mut t.ids, now)?;
+    t.record(&changes);
+    let body = render_one(t, &id, &auth.base_url, &[])?;
+    let created = t.profile.post_returns_201;
+    drop(guard);
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let mut resp = scim_response(status, &body);
+    if created && let Ok(loc) = HeaderValue::from_str(&format!("{}/Groups/{id}", auth.base_url)) {
+        resp.headers_mut().insert(header::LOCATION, loc);
+    }
+    Ok(resp)
+}
+
+/// `PUT /Groups/{id}`.
+pub async fn replace(
+    auth: ScimTenant,
+    Path(id): Path<String>,
+    ScimBody(body): ScimBody,
+) -> Result<Response, ApiError> {
+    let doc = body_object(body)?;
+    if let Some(Value::String(s)) = doc.get("id")
+        && *s != id
+    {
+        return Err(ApiError(ScimError::mutability(format!(
+            "attribute \"id\" is readOnly: the body says {s:?} but the URL says {id:?}"
+        ))));
+    }
+    let input = group_input(doc)?;
+    let mut guard = lock(&auth.tenant);
+    let t = &mut *guard;
+    visible_group(t, &id)?;
+    let now = t.clock.now();
+    let changes = t.account.replace_group(&id, input, &t.profile, now)?;
+    t.record(&changes);
+    let body = render_one(t, &id, &auth.base_url, &[])?;
+    drop(guard);
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+/// `PATCH /Groups/{id}`: Okta and Entra membership shapes, renames.
+pub async fn patch(
+    auth: ScimTenant,
+    Path(id): Path<String>,
+    ScimBody(body): ScimBody,
+) -> Result<Response, ApiError> {
+    let mut guard = lock(&auth.tenant);
+    let t = &mut *guard;
+    let g = visible_group(t, &id)?;
+    let mut doc = g.attrs.clone();
+    doc.insert("displayName".into(), Value::String(g.display_name.clone()));
+    let members: Vec<Value> = g.members.iter().map(|m| json!({"value": m})).collect();
+    if !members.is_empty() {
+        doc.insert("members".into(), Value::Array(members));
+    }
+    let opts =
+        PatchOptions { create_missing_value_path: t.profile.patch_creates_missing_value_path };
+    patch::apply(&mut doc, &body, &id, &schemas::GROUP, opts)?;
+    let input = group_input(doc)?;
+    let now = t.clock.now();
+    let changes = t.account.replace_group(&id, input, &t.profile, now)?;
+    t.record(&changes);
+    let body = render_one(t, &id, &auth.base_url, &[])?;
+    drop(guard);
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+/// `DELETE /Groups/{id}`.
+pub async fn delete(auth: ScimTenant, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let mut guard = lock(&auth.tenant);
+    let t = &mut *guard;
+    if visible_group(t, &id).is_err() && !t.profile.delete_unknown_is_404 {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    visible_group(t, &id)?;
+    let changes = t.account.delete_group(&id)?;
+    t.record(&changes);
+    drop(guard);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

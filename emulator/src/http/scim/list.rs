@@ -1,0 +1,247 @@
+//! Listing: query and `.search` parameters, filtering (with index lookups for the filters IdPs
+//! send on every sync), pagination, ordering, and the ListResponse.
+
+use scim::filter::{AttrPath, CompValue, CompareOp, Filter};
+use scim::{ScimError, messages};
+use serde_json::{Value, json};
+
+use super::render::Projection;
+use crate::ids::IdGenerator;
+use crate::profile::Profile;
+
+/// The most results one page returns (as the real bridge advertises).
+pub const MAX_RESULTS: usize = 10_000;
+
+/// Parameters of a list or search request.
+#[derive(Debug, Clone, Default)]
+pub struct ListParams {
+    /// The filter, parsed.
+    pub filter: Option<Filter>,
+    /// 1-based index of the first result.
+    pub start_index: usize,
+    /// Page size.
+    pub count: usize,
+    /// `attributes` / `excludedAttributes`.
+    pub projection: Projection,
+}
+
+fn parse_int(name: &str, raw: &str) -> Result<i64, ScimError> {
+    raw.trim()
+        .parse::<i64>()
+        .map_err(|_| ScimError::invalid_value(format!("{name} must be an integer, got {raw:?}")))
+}
+
+fn parse_filter(raw: &str) -> Result<Filter, ScimError> {
+    scim::filter::parse(raw).map_err(|e| ScimError::invalid_filter(format!("filter {raw:?}: {e}")))
+}
+
+impl ListParams {
+    fn build(
+        filter: Option<&str>,
+        start: Option<i64>,
+        count: Option<i64>,
+        attributes: Option<&str>,
+        excluded: Option<&str>,
+        core: &str,
+    ) -> Result<ListParams, ScimError> {
+        let filter = match filter.map(str::trim) {
+            Some("") | None => None,
+            Some(f) => Some(parse_filter(f)?),
+        };
+        Ok(ListParams {
+            filter,
+            // RFC 7644 §3.4.2.4: values below 1 are treated as 1, negative counts as 0.
+            start_index: usize::try_from(start.unwrap_or(1).max(1)).unwrap_or(1),
+            count: usize::try_from(count.unwrap_or(MAX_RESULTS as i64).max(0))
+                .unwrap_or(0)
+                .min(MAX_RESULTS),
+            projection: Projection::parse(attributes, excluded, core),
+        })
+    }
+
+    /// From a query string's pairs.
+    pub fn from_query(pairs: &[(String, String)], core: &str) -> Result<ListParams, ScimError> {
+        let get = |k: &str| {
+            pairs.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str())
+        };
+        let start = get("startIndex").map(|v| parse_int("startIndex", v)).transpose()?;
+        let count = get("count").map(|v| parse_int("count", v)).transpose()?;
+        ListParams::build(
+            get("filter"),
+            start,
+            count,
+            get("attributes"),
+            get("excludedAttributes"),
+            core,
+        )
+    }
+
+    /// From a `POST .search` SearchRequest body.
+    pub fn from_search(body: &Value, core: &str) -> Result<ListParams, ScimError> {
+        let int = |k: &str| -> Result<Option<i64>, ScimError> {
+            match body.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Number(n)) => n
+                    .as_i64()
+                    .map(Some)
+                    .ok_or_else(|| ScimError::invalid_value(format!("{k} must be an integer"))),
+                Some(_) => Err(ScimError::invalid_value(format!("{k} must be an integer"))),
+            }
+        };
+        let list = |k: &str| -> Result<Option<String>, ScimError> {
+            match body.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .map(|v| {
+                        v.as_str().map(str::to_owned).ok_or_else(|| {
+                            ScimError::invalid_value(format!("{k} must be an array of strings"))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|v| Some(v.join(","))),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => {
+                    Err(ScimError::invalid_value(format!("{k} must be an array of strings")))
+                }
+            }
+        };
+        let filter = match body.get("filter") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.as_str()),
+            Some(_) => return Err(ScimError::invalid_filter("filter must be a string")),
+        };
+        let (attrs, excluded) = (list("attributes")?, list("excludedAttributes")?);
+        ListParams::build(
+            filter,
+            int("startIndex")?,
+            int("count")?,
+            attrs.as_deref(),
+            excluded.as_deref(),
+            core,
+        )
+    }
+}
+
+fn is_core_attr(p: &AttrPath, name: &str, core: &str) -> bool {
+    p.name.eq_ignore_ascii_case(name)
+        && p.sub_attr.is_none()
+        && p.urn.as_deref().is_none_or(|u| u.eq_ignore_ascii_case(core))
+}
+
+/// An index-answerable filter: `userName eq "x"` or `externalId eq "x"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexedLookup {
+    /// `userName eq` (case-insensitive).
+    UserName(String),
+    /// `externalId eq` (case-exact).
+    ExternalId(String),
+}
+
+/// Recognises the filters the account's indexes answer.
+pub fn indexed_user_lookup(f: &Filter) -> Option<IndexedLookup> {
+    let Filter::Compare { path, op: CompareOp::Eq, value: CompValue::String(v) } = f else {
+        return None;
+    };
+    if is_core_attr(path, "userName", messages::USER) {
+        Some(IndexedLookup::UserName(v.clone()))
+    } else if is_core_attr(path, "externalId", messages::USER) {
+        Some(IndexedLookup::ExternalId(v.clone()))
+    } else {
+        None
+    }
+}
+
+/// Is this a filter the real bridge is believed to support (`eq` on userName, externalId,
+/// emails.value, `emails[type eq "work"].value`, group displayName; joined with `and`)?
+pub fn supported_by_bridge(f: &Filter, group: bool) -> bool {
+    match f {
+        Filter::Compare { path, op: CompareOp::Eq, .. } => {
+            let name = path.name.to_ascii_lowercase();
+            let sub = path.sub_attr.as_deref().map(str::to_ascii_lowercase);
+            matches!(
+                (group, name.as_str(), sub.as_deref()),
+                (false, "username" | "externalid" | "id", None)
+                    | (false, "emails", Some("value"))
+                    | (true, "displayname" | "externalid" | "id", None)
+            )
+        }
+        Filter::ValuePath { attr, filter } => {
+            !group && attr.name.eq_ignore_ascii_case("emails") && {
+                fn simple(f: &Filter) -> bool {
+                    match f {
+                        Filter::Compare { op: CompareOp::Eq, path, .. } => path.sub_attr.is_none(),
+                        Filter::And(a, b) => simple(a) && simple(b),
+                        _ => false,
+                    }
+                }
+                simple(filter)
+            }
+        }
+        Filter::And(a, b) => supported_by_bridge(a, group) && supported_by_bridge(b, group),
+        _ => false,
+    }
+}
+
+/// Decides what to do with a filter under the profile: `Ok(Some(f))` evaluate it, `Ok(None)`
+/// ignore it (the "ignore unsupported filters" switch), or an `invalidFilter` error.
+pub fn admit_filter(
+    filter: Option<Filter>,
+    profile: &Profile,
+    group: bool,
+) -> Result<Option<Filter>, ScimError> {
+    match filter {
+        Some(f) if profile.restrict_filters && !supported_by_bridge(&f, group) => {
+            if profile.ignore_unsupported_filters {
+                Ok(None)
+            } else {
+                Err(ScimError::invalid_filter(format!(
+                    "filter \"{f}\" is not supported; the bridge supports eq on userName, \
+                     externalId, emails.value and group displayName"
+                )))
+            }
+        }
+        other => Ok(other),
+    }
+}
+
+/// The positions (into `total` candidates) of one page, in the order to return them. With
+/// `shuffle`, each call starts from a different rotation and shuffles the page, as the real
+/// bridge's order is not stable between calls.
+pub fn page_positions(total: usize, params: &ListParams, shuffle: Option<u64>) -> Vec<usize> {
+    let start = params.start_index.saturating_sub(1);
+    if start >= total {
+        return Vec::new();
+    }
+    let len = params.count.min(total - start);
+    match shuffle {
+        None => (start..start + len).collect(),
+        Some(nonce) => {
+            let mut rng = IdGenerator::new(nonce.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let offset = usize::try_from(rng.next_u64() % total as u64).unwrap_or(0);
+            let mut page: Vec<usize> = (start..start + len).map(|i| (i + offset) % total).collect();
+            for i in (1..page.len()).rev() {
+                let j = usize::try_from(rng.next_u64() % (i as u64 + 1)).unwrap_or(0);
+                page.swap(i, j);
+            }
+            page
+        }
+    }
+}
+
+/// The ListResponse envelope.
+pub fn list_response(
+    resources: Vec<Value>,
+    total: usize,
+    start_index: usize,
+    profile: &Profile,
+) -> Value {
+    let total = if profile.total_results_is_page_size { resources.len() } else { total };
+    json!({
+        "schemas": [messages::LIST_RESPONSE],
+        "totalResults": total,
+        "itemsPerPage": resources.len(),
+        "startIndex": start_index,
+        "Resources": resources,
+    })
+}

@@ -1,0 +1,106 @@
+//! The SCIM bridge's HTTP surface: the same routes under `/`, `/scim/` and `/scim/v2/`, bearer
+//! auth on everything but `/ping`, and SCIM error bodies for every failure.
+//!
+//! - [`extract`]: bearer auth (resolves the tenant) and the JSON body reader;
+//! - [`users`], [`groups`]: resource handlers; [`discovery`]: discovery, `/health`, `/ping`;
+//! - [`list`]: filters, pagination, ordering; [`patch`]: PATCH operations;
+//! - [`render`]: payload shapes and projection; [`resource`]: input checks and coercion;
+//! - [`schemas`]: attribute definitions; [`error`]: the one error-to-response mapping.
+
+use std::sync::MutexGuard;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{MethodRouter, get, post};
+use scim::messages;
+use serde_json::Value;
+
+use crate::state::{Emulator, SharedTenant};
+use crate::tenant::Tenant;
+
+pub mod discovery;
+pub mod error;
+pub mod extract;
+pub mod groups;
+pub mod list;
+pub mod patch;
+pub mod render;
+pub mod resource;
+pub mod schemas;
+pub mod users;
+
+use error::{ApiError, scim_response};
+use extract::{ScimBody, ScimTenant};
+use list::ListParams;
+
+/// Locks a tenant and lets the confirmation watcher catch up to the tenant's clock first, so
+/// confirmation happens exactly when a manual clock says it is due.
+pub fn lock(tenant: &SharedTenant) -> MutexGuard<'_, Tenant> {
+    let mut guard = tenant.lock().unwrap_or_else(|e| e.into_inner());
+    let t = &mut *guard;
+    let now = t.clock.now();
+    let changes = t.account.run_confirmation_watcher(&t.profile, now);
+    if !changes.is_empty() {
+        t.record(&changes);
+    }
+    guard
+}
+
+/// `POST /.search` at the root: users then groups.
+async fn search_all(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
+    let params = ListParams::from_search(&body, messages::USER)?;
+    let all = ListParams { start_index: 1, count: list::MAX_RESULTS, ..params.clone() };
+    let mut t = lock(&auth.tenant);
+    let users = users::search(&mut t, all.clone(), &auth.base_url)?;
+    let groups = groups::search(&mut t, all, &auth.base_url)?;
+    let profile = t.profile.clone();
+    drop(t);
+    let mut resources: Vec<Value> = Vec::new();
+    for part in [users, groups] {
+        if let Some(Value::Array(items)) = part.get("Resources").cloned() {
+            resources.extend(items);
+        }
+    }
+    let total = resources.len();
+    let start = params.start_index.saturating_sub(1).min(total);
+    let page: Vec<Value> = resources.into_iter().skip(start).take(params.count).collect();
+    let body = list::list_response(page, total, params.start_index, &profile);
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+fn with_405(m: MethodRouter<Emulator>) -> MethodRouter<Emulator> {
+    m.fallback(discovery::method_not_allowed)
+}
+
+fn resource_routes() -> Router<Emulator> {
+    Router::new()
+        .route("/Users", with_405(get(users::list).post(users::create)))
+        .route("/Users/.search", with_405(post(users::search_post)))
+        .route(
+            "/Users/{id}",
+            with_405(get(users::get).put(users::replace).patch(users::patch).delete(users::delete)),
+        )
+        .route("/Groups", with_405(get(groups::list).post(groups::create)))
+        .route("/Groups/.search", with_405(post(groups::search_post)))
+        .route(
+            "/Groups/{id}",
+            with_405(
+                get(groups::get).put(groups::replace).patch(groups::patch).delete(groups::delete),
+            ),
+        )
+        .route("/.search", with_405(post(search_all)))
+        .route("/ServiceProviderConfig", with_405(get(discovery::service_provider_config)))
+        .route("/ResourceTypes", with_405(get(discovery::resource_types_list)))
+        .route("/ResourceTypes/{id}", with_405(get(discovery::resource_type)))
+        .route("/Schemas", with_405(get(discovery::schemas_list)))
+        .route("/Schemas/{id}", with_405(get(discovery::schema)))
+        .route("/health", with_405(get(discovery::health)))
+        .route("/ping", get(discovery::ping))
+}
+
+/// SCIM routes (and `/ping`, `/health`) under `/`, `/scim/` and `/scim/v2/`.
+pub fn routes() -> Router<Emulator> {
+    let r = resource_routes();
+    Router::new().merge(r.clone()).nest("/scim", r.clone()).nest("/scim/v2", r)
+}

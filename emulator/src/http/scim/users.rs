@@ -1,0 +1,231 @@
+//! `/Users`: thin handlers over the account domain.
+
+use std::borrow::Cow;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use scim::{ScimError, messages};
+use serde_json::{Map, Value};
+
+use super::error::{ApiError, scim_response};
+use super::extract::{ScimBody, ScimTenant};
+use super::list::{self, IndexedLookup, ListParams};
+use super::patch::{self, PatchOptions};
+use super::{lock, render, resource, schemas};
+use crate::account::{AccountError, UserInput};
+use crate::profile::DuplicateUserName;
+use crate::tenant::Tenant;
+
+type Pairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+/// Reads the query string, turning a malformed one into a SCIM error.
+pub(super) fn query_pairs(q: Pairs) -> Result<Vec<(String, String)>, ApiError> {
+    q.map(|Query(p)| p)
+        .map_err(|e| ApiError(ScimError::invalid_value(format!("malformed query string: {e}"))))
+}
+
+/// The ListResponse for users matching `params`.
+pub(super) fn search(t: &mut Tenant, params: ListParams, base: &str) -> Result<Value, ScimError> {
+    let filter = list::admit_filter(params.filter.clone(), &t.profile, false)?;
+    let Tenant { account, profile, .. } = t;
+    let shuffle = profile.shuffle_list_order.then(|| account.next_list_nonce());
+    let ids: Cow<'_, [String]> = match &filter {
+        None => Cow::Borrowed(account.user_ids()),
+        Some(f) => Cow::Owned(match list::indexed_user_lookup(f) {
+            Some(IndexedLookup::UserName(v)) => {
+                account.user_by_user_name(&v).map(|u| u.id.clone()).into_iter().collect()
+            }
+            Some(IndexedLookup::ExternalId(v)) => {
+                account.users_by_external_id(&v).map(|u| u.id.clone()).collect()
+            }
+            None => {
+                let mut out = Vec::new();
+                for u in account.users() {
+                    let doc = render::full_user(u, account, profile, base);
+                    if f.matches(&doc, &schemas::USER)? {
+                        out.push(u.id.clone());
+                    }
+                }
+                out
+            }
+        }),
+    };
+    let positions = list::page_positions(ids.len(), &params, shuffle);
+    let resources = positions
+        .into_iter()
+        .filter_map(|i| account.user(&ids[i]))
+        .map(|u| {
+            let r = render::user(u, account, profile, base);
+            if params.projection.is_identity() { r } else { params.projection.apply(r) }
+        })
+        .collect();
+    Ok(list::list_response(resources, ids.len(), params.start_index, profile))
+}
+
+/// `GET /Users`.
+pub async fn list(auth: ScimTenant, q: Pairs) -> Result<Response, ApiError> {
+    let params = ListParams::from_query(&query_pairs(q)?, messages::USER)?;
+    let mut t = lock(&auth.tenant);
+    let body = search(&mut t, params, &auth.base_url)?;
+    drop(t);
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+/// `POST /Users/.search`.
+pub async fn search_post(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
+    let params = ListParams::from_search(&body, messages::USER)?;
+    let mut t = lock(&auth.tenant);
+    let body = search(&mut t, params, &auth.base_url)?;
+    drop(t);
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+fn render_one(t: &Tenant, id: &str, base: &str, q: &[(String, String)]) -> Result<Value, ApiError> {
+    let u = t.account.user(id).ok_or(AccountError::UserNotFound(id.to_owned()))?;
+    let r = render::user(u, &t.account, &t.profile, base);
+    let params = ListParams::from_query(q, messages::USER)?;
+    Ok(if params.projection.is_identity() { r } else { params.projection.apply(r) })
+}
+
+/// `GET /Users/{id}`.
+pub async fn get(auth: ScimTenant, Path(id): Path<String>, q: Pairs) -> Result<Response, ApiError> {
+    let q = query_pairs(q)?;
+    let t = lock(&auth.tenant);
+    let body = render_one(&t, &id, &auth.base_url, &q)?;
+    drop(t);
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+/// Splits a normalised user document into domain input.
+fn user_input(doc: Map<String, Value>) -> Result<UserInput, ApiError> {
+    let doc = resource::normalise(doc, &schemas::USER)?;
+    let active = match doc.get("active") {
+        None => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(other) => {
+            return Err(ApiError(ScimError::invalid_value(format!(
+                "attribute \"active\" must be a boolean, got {other}"
+            ))));
+        }
+    };
+    Ok(UserInput { attrs: doc, active })
+}
+
+fn body_object(body: Value) -> Result<Map<String, Value>, ApiError> {
+    match body {
+        Value::Object(o) => {
+            resource::check_schemas(&o)?;
+            Ok(o)
+        }
+        _ => Err(ApiError(ScimError::invalid_syntax("the request body must be a JSON object"))),
+    }
+}
+
+/// `POST /Users`: invites a user.
+pub async fn create(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
+    let input = user_input(body_object(body)?)?;
+    let mut guard = lock(&auth.tenant);
+    let t = &mut *guard;
+    let now = t.clock.now();
+    let (status, id) = match t.account.create_user(input, &t.profile, &mut t.ids, now) {
+        Ok((id, changes)) => {
+            t.record(&changes);
+            let status =
+                if t.profile.post_returns_201 { StatusCode::CREATED } else { StatusCode::OK };
+            (status, id)
+        }
+        Err(AccountError::DuplicateUserName { user_name, existing_id }) => {
+            match t.profile.duplicate_user_name {
+                DuplicateUserName::ReturnExisting => (StatusCode::OK, existing_id),
+                DuplicateUserName::Conflict => {
+                    return Err(ScimError::uniqueness(format!(
+                        "userName {user_name:?} is already taken by user {existing_id}"
+                    ))
+                    .into());
+                }
+                DuplicateUserName::BadRequest => {
+                    return Err(ScimError::invalid_value(format!(
+                        "userName {user_name:?} is already taken by user {existing_id}"
+                    ))
+                    .into());
+                }
+            }
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let body = render_one(t, &id, &auth.base_url, &[])?;
+    let post_201 = status == StatusCode::CREATED;
+    drop(guard);
+    let mut resp = scim_response(status, &body);
+    if post_201 && let Ok(loc) = HeaderValue::from_str(&format!("{}/Users/{id}", auth.base_url)) {
+        resp.headers_mut().insert(header::LOCATION, loc);
+    }
+    Ok(resp)
+}
+
+fn check_id(doc: &Map<String, Value>, id: &str) -> Result<(), ApiError> {
+    match doc.get("id") {
+        Some(Value::String(s)) if s != id => Err(ApiError(ScimError::mutability(format!(
+            "attribute \"id\" is readOnly: the body says {s:?} but the URL says {id:?}"
+        )))),
+        _ => Ok(()),
+    }
+}
+
+/// `PUT /Users/{id}`: replaces the user's attributes.
+pub async fn replace(
+    auth: ScimTenant,
+    Path(id): Path<String>,
+    ScimBody(body): ScimBody,
+) -> Result<Response, ApiError> {
+    let doc = body_object(body)?;
+    check_id(&doc, &id)?;
+    let input = user_input(doc)?;
+    let mut guard = lock(&auth.tenant);
+    let t = &mut *guard;
+    let now = t.clock.now();
+    let changes = t.account.replace_user(&id, input, &t.profile, &mut t.ids, now)?;
+    t.record(&changes);
+    let body = render_one(t, &id, &auth.base_url, &[])?;
+    drop(guard);
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+/// `PATCH /Users/{id}`: applies the operations to a copy, then replaces.
+pub async fn patch(
+    auth: ScimTenant,
+    Path(id): Path<String>,
+    ScimBody(body): ScimBody,
+) -> Result<Response, ApiError> {
+    let mut guard = lock(&auth.tenant);
+    let t = &mut *guard;
+    let user = t.account.user(&id).ok_or(AccountError::UserNotFound(id.clone()))?;
+    let mut doc = user.attrs.clone();
+    doc.insert("active".into(), Value::Bool(user.active()));
+    let opts =
+        PatchOptions { create_missing_value_path: t.profile.patch_creates_missing_value_path };
+    patch::apply(&mut doc, &body, &id, &schemas::USER, opts)?;
+    let input = user_input(doc)?;
+    let now = t.clock.now();
+    let changes = t.account.replace_user(&id, input, &t.profile, &mut t.ids, now)?;
+    t.record(&changes);
+    let body = render_one(t, &id, &auth.base_url, &[])?;
+    drop(guard);
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+/// `DELETE /Users/{id}`: suspends (the real bridge) or removes.
+pub async fn delete(auth: ScimTenant, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let mut guard = lock(&auth.tenant);
+    let t = &mut *guard;
+    if t.account.user(&id).is_none() && !t.profile.delete_unknown_is_404 {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let now = t.clock.now();
+    let changes = t.account.delete_user(&id, &t.profile, now)?;
+    t.record(&changes);
+    drop(guard);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

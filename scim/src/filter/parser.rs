@@ -1,0 +1,603 @@
+//! The nom 8 parser behind [`super::parse`] and [`crate::path::parse_path`].
+//!
+//! Lexical pieces (names, URNs, operators, JSON literals) are nom parsers; the boolean structure
+//! is a small recursive descent over them so that nesting is counted ([`MAX_DEPTH`]) and the
+//! error can name the furthest position reached and what the grammar wanted there.
+
+use std::borrow::Cow;
+
+use nom::bytes::complete::{tag_no_case, take_while, take_while1};
+use nom::character::complete::{char, satisfy};
+use nom::combinator::{opt, recognize};
+use nom::error::ErrorKind;
+use nom::sequence::pair;
+use nom::{IResult, Parser};
+
+use super::{AttrPath, CompValue, CompareOp, Filter, ParseError};
+
+/// How deeply `(`, `not (` and `[` may nest. Deep enough for any real filter, shallow enough
+/// that the recursive descent (and the recursive printer and evaluator) cannot exhaust a stack.
+pub const MAX_DEPTH: usize = 64;
+
+/// How many attribute expressions one filter may hold. `and`/`or` chains build left-deep trees;
+/// bounding their length bounds the depth every later recursive walk has to go.
+pub const MAX_TERMS: usize = 1000;
+
+/// The parser's error: where (the unparsed rest of the input) and what was expected there.
+#[derive(Debug)]
+pub(crate) struct PErr<'a> {
+    rest: &'a str,
+    expected: Cow<'static, str>,
+}
+
+impl<'a> PErr<'a> {
+    fn at(rest: &'a str, expected: impl Into<Cow<'static, str>>) -> Self {
+        PErr { rest, expected: expected.into() }
+    }
+}
+
+impl<'a> nom::error::ParseError<&'a str> for PErr<'a> {
+    fn from_error_kind(input: &'a str, _kind: ErrorKind) -> Self {
+        PErr::at(input, "valid filter syntax")
+    }
+
+    fn append(_input: &'a str, _kind: ErrorKind, other: Self) -> Self {
+        other
+    }
+
+    /// Between alternatives, keep the one that got furthest: it names the real problem.
+    fn or(self, other: Self) -> Self {
+        if other.rest.len() < self.rest.len() { other } else { self }
+    }
+}
+
+type Res<'a, O> = IResult<&'a str, O, PErr<'a>>;
+
+/// A recoverable error (an alternative may still match) with a message.
+fn soft<'a, O>(rest: &'a str, expected: impl Into<Cow<'static, str>>) -> Res<'a, O> {
+    Err(nom::Err::Error(PErr::at(rest, expected)))
+}
+
+/// A committed error: the input is definitely wrong here.
+fn hard<'a, O>(rest: &'a str, expected: impl Into<Cow<'static, str>>) -> Res<'a, O> {
+    Err(nom::Err::Failure(PErr::at(rest, expected)))
+}
+
+/// Replaces a recoverable failure's message with `expected` at `rest`; committed failures
+/// already say what is wrong and keep their message.
+fn expect<'a, O>(r: Res<'a, O>, rest: &'a str, expected: &'static str) -> Res<'a, O> {
+    r.map_err(|e| match e {
+        nom::Err::Error(_) => nom::Err::Error(PErr::at(rest, expected)),
+        other => other,
+    })
+}
+
+/// Converts the parser's error into the public one (offset, column, expected).
+pub(crate) fn to_parse_error(input: &str, e: nom::Err<PErr<'_>>) -> ParseError {
+    let (rest, expected) = match e {
+        nom::Err::Error(e) | nom::Err::Failure(e) => (e.rest, e.expected.into_owned()),
+        // Only streaming parsers report Incomplete; keep a sane answer anyway.
+        nom::Err::Incomplete(_) => ("", "more input".to_owned()),
+    };
+    let offset = input.len().saturating_sub(rest.len());
+    ParseError::at(input, offset, expected)
+}
+
+const OPS_EXPECTED: &str = "a comparison operator (eq, ne, co, sw, ew, gt, lt, ge, le) or pr";
+const VALUE_EXPECTED: &str =
+    "a comparison value: a \"quoted string\", a number, true, false or null";
+const ATTR_EXPECTED: &str = "an attribute name, '(' or 'not ('";
+
+fn is_ws(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+fn ws0(i: &str) -> Res<'_, &str> {
+    take_while(is_ws)(i)
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+/// `ATTRNAME = (ALPHA / "$") *nameChar` — the leading `$` admits `$ref` (see the notes on the
+/// RFC's grammar defect).
+fn attr_name(i: &str) -> Res<'_, &str> {
+    recognize(pair(satisfy(|c| c.is_ascii_alphabetic() || c == '$'), take_while(is_name_char)))
+        .parse(i)
+}
+
+/// `name ["." subAttr]`, both names owned.
+fn name_and_sub(i: &str) -> Res<'_, (String, Option<String>)> {
+    let (i, name) = attr_name(i)?;
+    let (i, sub) = opt(pair(char('.'), attr_name)).parse(i)?;
+    Ok((i, (name.to_owned(), sub.map(|(_, s)| s.to_owned()))))
+}
+
+/// `attrPath = [URN ":"] ATTRNAME ["." subAttr]`.
+///
+/// A URN is recognised by its `urn:` prefix and runs to the last `:` of the token, so URNs with
+/// `-`, `.` and digits (`...:enterprise:2.0:User`) work and `.` after the last `:` is a subAttr.
+pub(crate) fn attr_path(i: &str) -> Res<'_, AttrPath> {
+    if let Ok((after_scheme, _)) = tag_no_case::<_, _, PErr<'_>>("urn:")(i) {
+        let (rest, body) = take_while1::<_, _, PErr<'_>>(|c: char| {
+            is_name_char(c) || matches!(c, ':' | '.' | '$')
+        })(after_scheme)
+        .map_err(|e| e.map(|_| PErr::at(after_scheme, "a schema URN after 'urn:'")))?;
+        let Some(colon) = body.rfind(':') else {
+            return hard(rest, "':' and an attribute name after the schema URN");
+        };
+        let urn_len = "urn:".len() + colon;
+        let urn = &i[..urn_len];
+        let name_start = &i[urn_len + 1..];
+        let (after, (name, sub_attr)) =
+            expect(name_and_sub(name_start), name_start, "an attribute name after the schema URN")
+                .map_err(to_failure)?;
+        if after.len() != rest.len() {
+            return hard(
+                after,
+                "an attribute name after the schema URN (one sub-attribute at most)",
+            );
+        }
+        return Ok((rest, AttrPath { urn: Some(urn.to_owned()), name, sub_attr }));
+    }
+    let (rest, (name, sub_attr)) = expect(name_and_sub(i), i, ATTR_EXPECTED)?;
+    Ok((rest, AttrPath { urn: None, name, sub_attr }))
+}
+
+fn to_failure(e: nom::Err<PErr<'_>>) -> nom::Err<PErr<'_>> {
+    match e {
+        nom::Err::Error(e) => nom::Err::Failure(e),
+        other => other,
+    }
+}
+
+fn compare_op(i: &str) -> Res<'_, Option<CompareOp>> {
+    let (rest, word) = expect(take_while1(|c: char| c.is_ascii_alphabetic())(i), i, OPS_EXPECTED)?;
+    let op = match word.to_ascii_lowercase().as_str() {
+        "eq" => Some(CompareOp::Eq),
+        "ne" => Some(CompareOp::Ne),
+        "co" => Some(CompareOp::Co),
+        "sw" => Some(CompareOp::Sw),
+        "ew" => Some(CompareOp::Ew),
+        "gt" => Some(CompareOp::Gt),
+        "lt" => Some(CompareOp::Lt),
+        "ge" => Some(CompareOp::Ge),
+        "le" => Some(CompareOp::Le),
+        "pr" => None,
+        _ => return soft(i, OPS_EXPECTED),
+    };
+    Ok((rest, op))
+}
+
+/// A JSON number (RFC 8259 §6): `-? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?`.
+fn json_number(i: &str) -> Res<'_, CompValue> {
+    let digits = |s| take_while1(|c: char| c.is_ascii_digit())(s);
+    let (rest, text) = recognize((
+        opt(char('-')),
+        |s| {
+            let (r, d): (&str, &str) = digits(s)?;
+            if d.len() > 1 && d.starts_with('0') {
+                return hard(s, "a number without leading zeros");
+            }
+            Ok((r, d))
+        },
+        opt(pair(char('.'), |s| {
+            expect(digits(s), s, "digits after the decimal point").map_err(to_failure)
+        })),
+        opt((satisfy(|c| c == 'e' || c == 'E'), opt(satisfy(|c| c == '+' || c == '-')), |s| {
+            expect(digits(s), s, "digits in the exponent").map_err(to_failure)
+        })),
+    ))
+    .parse(i)?;
+    match json_number_value(text) {
+        Some(n) => Ok((rest, CompValue::Number(n))),
+        None => hard(i, "a number within the range of a 64-bit float"),
+    }
+}
+
+/// The value of a JSON number's text: integers stay exact when they fit 64 bits; everything
+/// else goes through std's correctly rounded `f64` parse (serde_json's default float parser may
+/// be off by one ulp, which would break the printer's round trip).
+fn json_number_value(text: &str) -> Option<serde_json::Number> {
+    if !text.contains(['.', 'e', 'E']) {
+        if let Ok(n) = text.parse::<u64>() {
+            return Some(n.into());
+        }
+        if let Ok(n) = text.parse::<i64>() {
+            return Some(n.into());
+        }
+    }
+    text.parse::<f64>().ok().and_then(serde_json::Number::from_f64)
+}
+
+/// A JSON string with every JSON escape; raw control characters are refused as JSON requires.
+fn json_string(i: &str) -> Res<'_, CompValue> {
+    let (mut rest, _) = char('"')(i)?;
+    let mut out = String::new();
+    loop {
+        // Copy the run of plain characters in one go.
+        let plain = rest.find(|c: char| c == '"' || c == '\\' || c < ' ').unwrap_or(rest.len());
+        out.push_str(&rest[..plain]);
+        rest = &rest[plain..];
+        let Some(c) = rest.chars().next() else {
+            return hard(rest, "a closing '\"' for the string");
+        };
+        match c {
+            '"' => return Ok((&rest[1..], CompValue::String(out))),
+            '\\' => {
+                let (r, ch) = escape(rest)?;
+                out.push(ch);
+                rest = r;
+            }
+            _ => {
+                return hard(
+                    rest,
+                    "a string without raw control characters (escape them, e.g. \\n or \\u0009)",
+                );
+            }
+        }
+    }
+}
+
+/// One escape; `bs` starts at its backslash, which is where errors point.
+fn escape(bs: &str) -> Res<'_, char> {
+    const BAD: &str = "a JSON escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX)";
+    let i = &bs[1..];
+    let Some(c) = i.chars().next() else { return hard(bs, BAD) };
+    let simple = match c {
+        '"' => Some('"'),
+        '\\' => Some('\\'),
+        '/' => Some('/'),
+        'b' => Some('\u{8}'),
+        'f' => Some('\u{c}'),
+        'n' => Some('\n'),
+        'r' => Some('\r'),
+        't' => Some('\t'),
+        'u' => None,
+        _ => return hard(bs, BAD),
+    };
+    if let Some(ch) = simple {
+        return Ok((&i[1..], ch));
+    }
+    let (rest, hi) = hex4(bs)?;
+    let (rest, code) = match hi {
+        0xD800..=0xDBFF => {
+            // A high surrogate must be followed by an escaped low surrogate.
+            const LOW: &str = "a low surrogate \\uDC00-\\uDFFF after a high surrogate";
+            if !rest.starts_with("\\u") {
+                return hard(rest, LOW);
+            }
+            let (r2, lo) = hex4(rest)?;
+            if !(0xDC00..=0xDFFF).contains(&lo) {
+                return hard(rest, LOW);
+            }
+            (r2, 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+        }
+        0xDC00..=0xDFFF => return hard(bs, "a high surrogate before a low surrogate"),
+        c => (rest, c),
+    };
+    match char::from_u32(code) {
+        Some(ch) => Ok((rest, ch)),
+        None => hard(bs, BAD),
+    }
+}
+
+/// `\uXXXX`; `bs` starts at the backslash.
+fn hex4(bs: &str) -> Res<'_, u32> {
+    let digits = bs.as_bytes().get(2..6);
+    let Some(digits) = digits.filter(|d| d.iter().all(u8::is_ascii_hexdigit)) else {
+        return hard(bs, "four hex digits after \\u");
+    };
+    // Six ASCII bytes (`\u` and four hex digits), so slicing stays on char boundaries.
+    let v = digits.iter().fold(0u32, |acc, d| acc * 16 + (*d as char).to_digit(16).unwrap_or(0));
+    Ok((&bs[6..], v))
+}
+
+/// `true` / `false` / `null`, case-insensitively (ABNF literals are case-insensitive).
+fn json_literal(i: &str) -> Res<'_, CompValue> {
+    let (rest, word) = take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-')(i)?;
+    match word.to_ascii_lowercase().as_str() {
+        "true" => Ok((rest, CompValue::Bool(true))),
+        "false" => Ok((rest, CompValue::Bool(false))),
+        "null" => Ok((rest, CompValue::Null)),
+        _ => soft(i, VALUE_EXPECTED),
+    }
+}
+
+fn comp_value(i: &str) -> Res<'_, CompValue> {
+    match i.chars().next() {
+        Some('"') => json_string(i),
+        Some(c) if c == '-' || c.is_ascii_digit() => json_number(i),
+        Some(_) => expect(json_literal(i), i, VALUE_EXPECTED).map_err(to_failure),
+        None => hard(i, VALUE_EXPECTED),
+    }
+}
+
+/// Parser state threaded through the descent.
+pub(crate) struct Ctx<'a> {
+    full: &'a str,
+    depth: usize,
+    terms: usize,
+    in_brackets: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(full: &'a str) -> Self {
+        Ctx { full, depth: 0, terms: 0, in_brackets: false }
+    }
+
+    /// Only called on the error path: counting characters is linear in the input.
+    fn column_of(&self, rest: &str) -> usize {
+        let offset = self.full.len().saturating_sub(rest.len());
+        self.full[..offset].chars().count() + 1
+    }
+
+    fn char_before(&self, rest: &str) -> Option<char> {
+        let offset = self.full.len().saturating_sub(rest.len());
+        self.full[..offset].chars().next_back()
+    }
+
+    fn enter<'i>(&mut self, at: &'i str) -> Result<(), nom::Err<PErr<'i>>> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(nom::Err::Failure(PErr::at(
+                at,
+                format!("at most {MAX_DEPTH} levels of nested '(' and '['"),
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// `and`/`or` between expressions: a whole word, set off by whitespace or parentheses.
+fn keyword<'a>(ctx: &Ctx<'_>, i: &'a str, kw: &'static str) -> Option<&'a str> {
+    let (j, sp) = ws0(i).ok()?;
+    if sp.is_empty() && !matches!(ctx.char_before(i), Some(')' | ']')) {
+        return None;
+    }
+    let (after, _) = tag_no_case::<_, _, PErr<'_>>(kw)(j).ok()?;
+    match after.chars().next() {
+        Some(c) if is_ws(c) || c == '(' => Some(after),
+        // A dangling `and`/`or`: let the operand parser say an expression is missing.
+        None => Some(after),
+        _ => None,
+    }
+}
+
+/// `or` binds loosest: `FILTER = and_expr *("or" and_expr)`.
+pub(crate) fn or_expr<'a>(ctx: &mut Ctx<'_>, i: &'a str) -> Res<'a, Filter> {
+    let (mut i, mut lhs) = and_expr(ctx, i)?;
+    while let Some(rest) = keyword(ctx, i, "or") {
+        let (r, rhs) = and_expr(ctx, rest)?;
+        lhs = Filter::Or(Box::new(lhs), Box::new(rhs));
+        i = r;
+    }
+    Ok((i, lhs))
+}
+
+fn and_expr<'a>(ctx: &mut Ctx<'_>, i: &'a str) -> Res<'a, Filter> {
+    let (mut i, mut lhs) = unary(ctx, i)?;
+    while let Some(rest) = keyword(ctx, i, "and") {
+        let (r, rhs) = unary(ctx, rest)?;
+        lhs = Filter::And(Box::new(lhs), Box::new(rhs));
+        i = r;
+    }
+    Ok((i, lhs))
+}
+
+/// `not (F)`, `(F)` or an attribute expression.
+fn unary<'a>(ctx: &mut Ctx<'_>, i: &'a str) -> Res<'a, Filter> {
+    let (i, _) = ws0(i)?;
+    if let Ok((after_not, _)) = tag_no_case::<_, _, PErr<'_>>("not")(i) {
+        let (j, _) = ws0(after_not)?;
+        if j.starts_with('(') {
+            let (rest, inner) = group(ctx, j)?;
+            return Ok((rest, Filter::Not(Box::new(inner))));
+        }
+    }
+    if i.starts_with('(') {
+        return group(ctx, i);
+    }
+    if i.is_empty() {
+        let what = if ctx.full.trim().is_empty() {
+            "a filter (the filter is empty)"
+        } else {
+            ATTR_EXPECTED
+        };
+        return hard(i, what);
+    }
+    attr_exp(ctx, i).map_err(to_failure)
+}
+
+/// `"(" FILTER ")"`; `i` starts at the `(`.
+fn group<'a>(ctx: &mut Ctx<'_>, i: &'a str) -> Res<'a, Filter> {
+    ctx.enter(i)?;
+    let (j, inner) = or_expr(ctx, &i[1..])?;
+    let (j, _) = ws0(j)?;
+    let Some(rest) = j.strip_prefix(')') else {
+        let open_col = ctx.column_of(i);
+        return hard(j, format!("')' to close the '(' at column {open_col}, or 'and'/'or'"));
+    };
+    ctx.depth -= 1;
+    Ok((rest, inner))
+}
+
+/// `attrPath SP "pr"`, `attrPath SP compareOp SP compValue`, `attrPath "[" valFilter "]"`, or
+/// Entra's `attrPath "[" valFilter "]" "." subAttr SP compareOp SP compValue`.
+fn attr_exp<'a>(ctx: &mut Ctx<'_>, i: &'a str) -> Res<'a, Filter> {
+    let (j, path) = attr_path(i)?;
+    if j.starts_with('[') {
+        if path.sub_attr.is_some() {
+            return hard(
+                j,
+                format!("{OPS_EXPECTED} ('[' may only follow an attribute, not a sub-attribute)"),
+            );
+        }
+        let (rest, inner) = bracket(ctx, j)?;
+        // Entra: `emails[type eq "work"].value eq "x"` means `emails[type eq "work" and value eq "x"]`.
+        if let Some(after_dot) = rest.strip_prefix('.') {
+            let (r, sub) =
+                expect(attr_name(after_dot), after_dot, "a sub-attribute name after ']'")?;
+            let sub_path = AttrPath { urn: None, name: sub.to_owned(), sub_attr: None };
+            let (r, tail) = op_and_value(ctx, r, sub_path)?;
+            let filter = Filter::And(Box::new(inner), Box::new(tail));
+            return Ok((r, Filter::ValuePath { attr: path, filter: Box::new(filter) }));
+        }
+        return Ok((rest, Filter::ValuePath { attr: path, filter: Box::new(inner) }));
+    }
+    op_and_value(ctx, j, path)
+}
+
+/// `"[" valFilter "]"`; `i` starts at the `[`. Brackets never nest (erratum 7322).
+pub(crate) fn bracket<'a>(ctx: &mut Ctx<'_>, i: &'a str) -> Res<'a, Filter> {
+    if ctx.in_brackets {
+        return hard(i, format!("{OPS_EXPECTED} (value filters '[...]' cannot be nested)"));
+    }
+    ctx.enter(i)?;
+    ctx.in_brackets = true;
+    let (j, inner) = or_expr(ctx, &i[1..])?;
+    ctx.in_brackets = false;
+    let (j, _) = ws0(j)?;
+    let Some(rest) = j.strip_prefix(']') else {
+        let open_col = ctx.column_of(i);
+        return hard(j, format!("']' to close the '[' at column {open_col}, or 'and'/'or'"));
+    };
+    ctx.depth -= 1;
+    Ok((rest, inner))
+}
+
+/// After an attribute path: `SP "pr"` or `SP compareOp SP compValue`.
+fn op_and_value<'a>(ctx: &mut Ctx<'_>, i: &'a str, path: AttrPath) -> Res<'a, Filter> {
+    ctx.terms += 1;
+    if ctx.terms > MAX_TERMS {
+        return hard(i, format!("at most {MAX_TERMS} attribute expressions in one filter"));
+    }
+    let (j, sp) = ws0(i)?;
+    if sp.is_empty() {
+        let hint = if j.is_empty() || j.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            OPS_EXPECTED.to_owned()
+        } else {
+            format!("a space and then {OPS_EXPECTED}")
+        };
+        return hard(j, hint);
+    }
+    let not_group =
+        path.urn.is_none() && path.sub_attr.is_none() && path.name.eq_ignore_ascii_case("not");
+    let (k, op) = match compare_op(j) {
+        Ok(ok) => ok,
+        Err(_) if not_group => return hard(j, format!("'(' after 'not', or {OPS_EXPECTED}")),
+        Err(e) => return Err(to_failure(e)),
+    };
+    if let Some(c) = k.chars().next()
+        && !(is_ws(c) || c == ')' || c == ']')
+        && op.is_none()
+    {
+        return hard(k, "whitespace, 'and', 'or', ')' or the end after 'pr'");
+    }
+    let Some(op) = op else {
+        return Ok((k, Filter::Present(path)));
+    };
+    let (v, sp) = ws0(k)?;
+    if sp.is_empty() {
+        if k.is_empty() {
+            return hard(k, VALUE_EXPECTED);
+        }
+        if !k.starts_with('"') {
+            return hard(k, format!("a space and then {VALUE_EXPECTED}"));
+        }
+    }
+    let (rest, value) = comp_value(v)?;
+    // A value must end at a token boundary: `"a"b` or `truex` is not a value.
+    if let Some(c) = rest.chars().next()
+        && !(is_ws(c) || c == ')' || c == ']')
+    {
+        return hard(rest, "whitespace, 'and', 'or', ')' or ']' after the value");
+    }
+    Ok((rest, Filter::Compare { path, op, value }))
+}
+
+/// Whole-input filter parse.
+pub(crate) fn filter(input: &str) -> Result<Filter, ParseError> {
+    let mut ctx = Ctx::new(input);
+    let run = |ctx: &mut Ctx<'_>| -> Res<'_, Filter> {
+        let (rest, f) = or_expr(ctx, input)?;
+        let (rest, _) = ws0(rest)?;
+        if !rest.is_empty() {
+            let what = match rest.chars().next() {
+                Some(')') => "the end of the filter (this ')' has no matching '(')",
+                Some(']') => "the end of the filter (this ']' has no matching '[')",
+                Some('"') if matches!(f, Filter::Present(_)) => {
+                    "'and', 'or' or the end of the filter ('pr' takes no value)"
+                }
+                _ => "'and', 'or' or the end of the filter",
+            };
+            return hard(rest, what);
+        }
+        Ok((rest, f))
+    };
+    match run(&mut ctx) {
+        Ok((_, f)) => Ok(f),
+        Err(e) => Err(to_parse_error(input, e)),
+    }
+}
+
+/// A lone attribute path, nothing after it.
+pub(crate) fn attr_path_only(input: &str) -> Result<AttrPath, ParseError> {
+    let run = || -> Res<'_, AttrPath> {
+        let (rest, p) = attr_path(input).map_err(to_failure)?;
+        if !rest.is_empty() {
+            return hard(rest, "the end of the attribute path");
+        }
+        Ok((rest, p))
+    };
+    run().map(|(_, p)| p).map_err(|e| to_parse_error(input, e))
+}
+
+/// RFC 7644 Figure 7: `PATH = attrPath / valuePath [subAttr]`.
+pub(crate) fn patch_path(input: &str) -> Result<crate::path::PatchPath, ParseError> {
+    use crate::path::PatchPath;
+    let mut ctx = Ctx::new(input);
+    let run = |ctx: &mut Ctx<'_>| -> Res<'_, PatchPath> {
+        if input.trim().is_empty() {
+            return hard(input, "a path (the path is empty)");
+        }
+        let (i, _) = ws0(input)?;
+        let (j, attr) = expect(attr_path(i), i, "an attribute name").map_err(to_failure)?;
+        let (path, rest) = if j.starts_with('[') {
+            if attr.sub_attr.is_some() {
+                return hard(
+                    j,
+                    "the end of the path ('[' may only follow an attribute, not a sub-attribute)",
+                );
+            }
+            let (r, filter) = bracket(ctx, j)?;
+            let (r, sub_attr) = match r.strip_prefix('.') {
+                Some(after_dot) => {
+                    let (r, sub) =
+                        expect(attr_name(after_dot), after_dot, "a sub-attribute name after ']'")
+                            .map_err(to_failure)?;
+                    (r, Some(sub.to_owned()))
+                }
+                None => (r, None),
+            };
+            (PatchPath::ValuePath { attr, filter, sub_attr }, r)
+        } else {
+            (PatchPath::Attr(attr), j)
+        };
+        let (rest, _) = ws0(rest)?;
+        if !rest.is_empty() {
+            let what = if matches!(path, PatchPath::ValuePath { .. }) {
+                "the end of the path (at most one '.subAttr' may follow ']')"
+            } else {
+                "'[', or the end of the path"
+            };
+            return hard(rest, what);
+        }
+        Ok((rest, path))
+    };
+    match run(&mut ctx) {
+        Ok((_, p)) => Ok(p),
+        Err(e) => Err(to_parse_error(input, e)),
+    }
+}
