@@ -28,7 +28,17 @@ pub(super) async fn outbox(
 ) -> AdminResult<Json<Value>> {
     let shared = find_tenant(&emu, &name)?;
     let t = shared.lock().unwrap_or_else(|e| e.into_inner());
-    Ok(Json(json!({ "invitations": t.account.outbox() })))
+    // The control API speaks snake_case (`user_id`, `sent_at`), as the URL contract says.
+    let invitations: Vec<Value> = t
+        .account
+        .outbox()
+        .iter()
+        .map(|i| {
+            json!({"id": i.id, "user_id": i.user_id, "email": i.email, "kind": i.kind,
+                   "sent_at": i.sent_at})
+        })
+        .collect();
+    Ok(Json(json!({ "invitations": invitations })))
 }
 
 pub(super) async fn accept(
