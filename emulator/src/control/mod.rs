@@ -101,13 +101,17 @@ impl ControlState {
 /// back as a seed.
 pub fn export_seed(tenant: &Tenant) -> Seed {
     let (users, groups, outbox) = tenant.account.export();
+    let events = tenant.events.to_seed();
+    let has_events = !(events.audit_events.is_empty()
+        && events.item_usages.is_empty()
+        && events.signin_attempts.is_empty());
     Seed {
         profile: serde_json::to_value(&tenant.profile).ok(),
         users,
         groups,
         outbox,
+        events: has_events.then_some(events),
         faults: tenant.faults.rules(),
-        ..Seed::default()
     }
 }
 

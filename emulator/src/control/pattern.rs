@@ -68,7 +68,7 @@ impl PathPattern {
 
 fn first_line(s: &str) -> String {
     // regex errors are multi-line ASCII art; the last line says what is wrong.
-    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_owned()
+    s.lines().rfind(|l| !l.trim().is_empty()).unwrap_or(s).trim().to_owned()
 }
 
 #[cfg(test)]

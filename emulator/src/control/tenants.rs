@@ -60,9 +60,10 @@ pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> 
         is_default && origin.seed.is_none(),
     )
     .map_err(TenantOpError::InvalidSeed)?;
-    let events_token = std::mem::take(&mut t.events_token);
     *t = rebuilt;
-    t.events_token = events_token;
+    drop(t);
+    // The rebuilt event log signs its own Events token (the same one when the stream repeats).
+    emu.reindex_tokens(id);
     Ok(())
 }
 
@@ -96,13 +97,24 @@ pub fn import(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), TenantOp
         false,
     )
     .map_err(TenantOpError::InvalidSeed)?;
-    rebuilt.events_token = std::mem::take(&mut t.events_token);
+    keep_event_log_unless_seeded(&mut t, &mut rebuilt, seed);
     rebuilt.journal = std::mem::take(&mut t.journal);
     let limits = t.faults.limiter.config().clone();
     // The limits were valid when configured, so re-applying them cannot fail.
     let _ = rebuilt.faults.limiter.configure(limits);
     *t = rebuilt;
+    drop(t);
+    emu.reindex_tokens(id);
     Ok(())
+}
+
+/// Without an `events` section the tenant keeps its event log, and with it its Events tokens
+/// and cursors; with one, the rebuilt log (and its newly signed token) replaces it.
+fn keep_event_log_unless_seeded(old: &mut Tenant, rebuilt: &mut Tenant, seed: &Seed) {
+    if seed.events.is_none() {
+        std::mem::swap(&mut rebuilt.events, &mut old.events);
+        rebuilt.events_token = std::mem::take(&mut old.events_token);
+    }
 }
 
 /// Adds a seed document to a tenant's state: profile switches are overridden and fault rules
@@ -110,6 +122,25 @@ pub fn import(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), TenantOp
 pub fn merge_seed(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), TenantOpError> {
     let shared = emu.tenant(id).ok_or_else(|| TenantOpError::NotFound(id.0.clone()))?;
     let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
+    // The current state as a seed, plus the additions, rebuilt as one document: the account
+    // checks the combination (a userName already taken is an error naming it).
+    let mut combined = super::export_seed(&t);
+    combined.profile = None;
+    combined.users.extend(seed.users.iter().cloned());
+    combined.groups.extend(seed.groups.iter().cloned());
+    combined.outbox.extend(seed.outbox.iter().cloned());
+    combined.events = match (&combined.events, &seed.events) {
+        (_, None) => None,
+        (Some(old), Some(new)) => {
+            let mut merged = old.clone();
+            merged.audit_events.extend(new.audit_events.iter().cloned());
+            merged.item_usages.extend(new.item_usages.iter().cloned());
+            merged.signin_attempts.extend(new.signin_attempts.iter().cloned());
+            merged.generate = new.generate.clone();
+            Some(merged)
+        }
+        (None, Some(new)) => Some(new.clone()),
+    };
     let profile = match &seed.profile {
         Some(overrides) => {
             t.profile.with_overrides(overrides).map_err(TenantOpError::InvalidSeed)?
@@ -120,7 +151,22 @@ pub fn merge_seed(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), Tena
     faults
         .add_all(seed.faults.clone())
         .map_err(|e| TenantOpError::InvalidSeed(format!("faults: {e}")))?;
-    t.profile = profile;
-    t.faults = faults;
+    combined.faults = Vec::new();
+    let mut rebuilt = Tenant::build(
+        id.clone(),
+        t.scim_token.clone(),
+        profile,
+        t.clock.clone(),
+        t.ids.clone(),
+        Some(&combined),
+        false,
+    )
+    .map_err(TenantOpError::InvalidSeed)?;
+    keep_event_log_unless_seeded(&mut t, &mut rebuilt, seed);
+    rebuilt.journal = std::mem::take(&mut t.journal);
+    rebuilt.faults = faults;
+    *t = rebuilt;
+    drop(t);
+    emu.reindex_tokens(id);
     Ok(())
 }

@@ -68,6 +68,46 @@ pub struct ServeArgs {
     /// Once listening, write a JSON file with the URLs and tokens (for scripts and CI).
     #[arg(long, env = "SCIMULATOR_READY_FILE")]
     pub ready_file: Option<PathBuf>,
+    /// Token of the `/__admin` control plane (generated and printed when unset). Required when
+    /// `--bind` is not a loopback address.
+    #[arg(long, env = "SCIMULATOR_ADMIN_TOKEN")]
+    pub admin_token: Option<String>,
+    /// Keep state in this file: loaded at start (a corrupt file stops the server and is never
+    /// overwritten), saved after changes and at shutdown. Without it, state is in memory only.
+    #[arg(long, env = "SCIMULATOR_STATE_FILE")]
+    pub state_file: Option<PathBuf>,
+    /// Fault rules for the default tenant: a YAML or JSON list of rules, or `{faults: [...]}`.
+    #[arg(long, env = "SCIMULATOR_FAULTS")]
+    pub faults: Option<PathBuf>,
+}
+
+/// Reads a `--faults` file: a list of rules or `{faults: [...]}`, YAML or JSON.
+pub fn read_faults(path: &std::path::Path) -> Result<Vec<emulator::control::FaultRule>, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum File {
+        Wrapped { faults: Vec<emulator::control::FaultRule> },
+        List(Vec<emulator::control::FaultRule>),
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read faults file {}: {e}", path.display()))?;
+    let parsed: Result<File, String> = if text.trim_start().starts_with(['{', '[']) {
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    } else {
+        serde_saphyr::from_str(&text).map_err(|e| e.to_string())
+    };
+    let rules = match parsed.map_err(|e| format!("{}: invalid faults file: {e}", path.display()))? {
+        File::Wrapped { faults } | File::List(faults) => faults,
+    };
+    // Validate now so a bad file is a start-up error naming the rule.
+    emulator::control::Faults::from_seed(&rules).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(rules)
+}
+
+/// Is `bind` a loopback address (where the control plane may run without a chosen token)?
+fn is_loopback(bind: &str) -> bool {
+    bind.eq_ignore_ascii_case("localhost")
+        || bind.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Parses `switch=value` pairs into a profile overrides object.
@@ -101,10 +141,18 @@ pub fn config(args: &ServeArgs) -> Result<EmulatorConfig, String> {
             Some(Seed::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?)
         }
     };
+    if !is_loopback(&args.bind) && args.admin_token.is_none() {
+        return Err(format!(
+            "--bind {} is not a loopback address: set --admin-token so the control plane is not \
+             open to the network with a predictable token",
+            args.bind
+        ));
+    }
     let defaults = EmulatorConfig::default();
     Ok(EmulatorConfig {
         profile,
         scim_token: args.scim_token.clone(),
+        admin_token: args.admin_token.clone(),
         seed,
         id_seed: args.id_seed.unwrap_or(defaults.id_seed),
         clock: match args.clock {
@@ -154,6 +202,33 @@ pub async fn run(args: ServeArgs) -> u8 {
             return super::exit::USAGE;
         }
     };
+    if let Some(path) = &args.faults {
+        let rules = match read_faults(path) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return super::exit::USAGE;
+            }
+        };
+        let t = emulator.default_tenant();
+        let mut t = t.lock().unwrap_or_else(|e| e.into_inner());
+        if let Err(e) = t.faults.add_all(rules) {
+            eprintln!("error: {}: {e}", path.display());
+            return super::exit::USAGE;
+        }
+    }
+    let mut saver = None;
+    if let Some(path) = &args.state_file {
+        if let Err(e) = emulator::control::persist::load(&emulator, path) {
+            eprintln!("error: {e}");
+            return super::exit::ERROR;
+        }
+        saver = Some(emulator::control::persist::spawn_saver(
+            emulator.clone(),
+            path.clone(),
+            std::time::Duration::from_millis(250),
+        ));
+    }
     let listener = match TcpListener::bind((args.bind.as_str(), args.port)).await {
         Ok(l) => l,
         Err(e) => {
@@ -177,7 +252,14 @@ pub async fn run(args: ServeArgs) -> u8 {
         }
     }
     print_banner(&info, &emulator);
-    match emulator::serve(listener, emulator, shutdown_signal()).await {
+    let served = emulator::serve(listener, emulator, shutdown_signal()).await;
+    if let Some(saver) = saver
+        && let Err(e) = saver.shutdown().await
+    {
+        eprintln!("error: {e}");
+        return super::exit::ERROR;
+    }
+    match served {
         Ok(()) => super::exit::OK,
         Err(e) => {
             eprintln!("error: {e}");
@@ -253,6 +335,29 @@ mod tests {
         assert!(config(&t.serve).unwrap_err().contains("nope"));
         let t = T::parse_from(["x", "--set", "novalue"]);
         assert!(config(&t.serve).unwrap_err().contains("SWITCH=VALUE"));
+    }
+
+    #[test]
+    fn admin_token_is_required_off_loopback_and_faults_files_are_validated() {
+        let t = T::parse_from(["x", "--bind", "0.0.0.0"]);
+        assert!(config(&t.serve).unwrap_err().contains("--admin-token"));
+        let t = T::parse_from(["x", "--bind", "0.0.0.0", "--admin-token", "s3cret"]);
+        assert_eq!(config(&t.serve).unwrap().admin_token.as_deref(), Some("s3cret"));
+        assert!(config(&T::parse_from(["x", "--bind", "::1"]).serve).is_ok());
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("faults.yaml");
+        std::fs::write(
+            &path,
+            "- match: {method: PATCH}\n  times: 2\n  action: {status: 429, retry_after: 2}\n",
+        )
+        .unwrap();
+        let rules = read_faults(&path).unwrap();
+        assert_eq!(rules[0].times, Some(2));
+        std::fs::write(&path, r#"{"faults": [{"probability": 3, "action": {"status": 500}}]}"#)
+            .unwrap();
+        let err = read_faults(&path).unwrap_err();
+        assert!(err.contains("faults.yaml") && err.contains("probability"), "{err}");
     }
 
     #[test]

@@ -9,13 +9,14 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::state::{Emulator, SharedTenant};
 use crate::tenant::TenantId;
 
+mod account;
 mod faults;
 mod journal;
 mod tenants;
@@ -41,6 +42,11 @@ pub fn routes(emulator: &Emulator) -> Router<Emulator> {
             "/tenants/{name}/ratelimits",
             get(faults::limits).put(faults::set_limits).delete(faults::clear_limits),
         )
+        .route("/tenants/{name}/outbox", get(account::outbox))
+        .route("/tenants/{name}/users/{id}/accept", post(account::accept))
+        .route("/tenants/{name}/users/{id}/state", put(account::set_state))
+        .route("/tenants/{name}/confirmations/run", post(account::run_confirmations))
+        // The Events API owner's control routes (`/tenants/{name}/events/...`).
         .merge(super::events::admin_routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(emulator.clone(), require_admin));
