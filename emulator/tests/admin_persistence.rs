@@ -21,7 +21,7 @@ struct Running {
 fn start(dir: &Path, state: &Path, debounce_ms: u64) -> Running {
     let ready = dir.join("ready.json");
     let _ = std::fs::remove_file(&ready);
-    let child = Command::new(BIN)
+    let mut child = Command::new(BIN)
         .args(["--ready-file", ready.to_str().unwrap(), "--state-file", state.to_str().unwrap()])
         .args(["--debounce-ms", &debounce_ms.to_string()])
         .stdout(Stdio::null())
@@ -40,6 +40,9 @@ fn start(dir: &Path, state: &Path, debounce_ms: u64) -> Running {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    // Reap the child before failing so a broken start leaves no zombie behind.
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("emulator-serve did not become ready");
 }
 

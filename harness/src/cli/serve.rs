@@ -148,18 +148,16 @@ pub fn config(args: &ServeArgs) -> Result<EmulatorConfig, String> {
             args.bind
         ));
     }
-    let defaults = EmulatorConfig::default();
     Ok(EmulatorConfig {
         profile,
         scim_token: args.scim_token.clone(),
         admin_token: args.admin_token.clone(),
         seed,
-        id_seed: args.id_seed.unwrap_or(defaults.id_seed),
+        id_seed: args.id_seed.unwrap_or(EmulatorConfig::default().id_seed),
         clock: match args.clock {
             ClockArg::System => ClockMode::System,
             ClockArg::Manual => ClockMode::Manual,
         },
-        ..defaults
     })
 }
 
