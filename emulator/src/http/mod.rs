@@ -14,6 +14,15 @@ pub mod control_layer;
 pub mod events;
 pub mod scim;
 
+/// Only the Events API (`/api/...`), behind the same control layer as the main router (journal,
+/// faults, rate limits): what `scimulator serve --events-port` serves on its second listener, so
+/// the emulator can stand in for a separate events host.
+pub fn events_router(emulator: Emulator) -> Router {
+    events::routes()
+        .layer(axum::middleware::from_fn_with_state(emulator.clone(), control_layer::control))
+        .with_state(emulator)
+}
+
 /// The whole emulator as one axum `Router`, ready for `axum::serve` or `tower::ServiceExt::oneshot`.
 pub fn router(emulator: Emulator) -> Router {
     Router::new()

@@ -76,6 +76,10 @@ pub struct ServeArgs {
     /// overwritten), saved after changes and at shutdown. Without it, state is in memory only.
     #[arg(long, env = "SCIMULATOR_STATE_FILE")]
     pub state_file: Option<PathBuf>,
+    /// Also serve the Events API alone on this port (0 picks a free one), so it can stand in for
+    /// a separate events host. The main port serves it too.
+    #[arg(long, env = "SCIMULATOR_EVENTS_PORT")]
+    pub events_port: Option<u16>,
     /// Fault rules for the default tenant: a YAML or JSON list of rules, or `{faults: [...]}`.
     #[arg(long, env = "SCIMULATOR_FAULTS")]
     pub faults: Option<PathBuf>,
@@ -241,7 +245,21 @@ pub async fn run(args: ServeArgs) -> u8 {
             return super::exit::ERROR;
         }
     };
-    let info = ready_info(&emulator, addr);
+    let events_listener = match args.events_port {
+        None => None,
+        Some(port) => match TcpListener::bind((args.bind.as_str(), port)).await {
+            Ok(l) => Some(l),
+            Err(e) => {
+                eprintln!("error: cannot listen on {}:{port} for the Events API: {e}", args.bind);
+                return super::exit::ERROR;
+            }
+        },
+    };
+    let events_addr = events_listener.as_ref().and_then(|l| l.local_addr().ok());
+    let mut info = ready_info(&emulator, addr);
+    if let Some(events_addr) = events_addr {
+        info["events_url"] = json!(format!("http://{events_addr}"));
+    }
     if let Some(path) = &args.ready_file {
         let text = serde_json::to_string_pretty(&info).unwrap_or_default();
         if let Err(e) = std::fs::write(path, text) {
@@ -250,7 +268,26 @@ pub async fn run(args: ServeArgs) -> u8 {
         }
     }
     print_banner(&info, &emulator);
-    let served = emulator::serve(listener, emulator, shutdown_signal()).await;
+    // One signal stops both listeners.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let events_server = events_listener.map(|l| {
+        let app = emulator::http::events_router(emulator.clone());
+        let shutdown = stopped(stop_rx.clone());
+        tokio::spawn(async move { axum::serve(l, app).with_graceful_shutdown(shutdown).await })
+    });
+    let served = emulator::serve(listener, emulator, stopped(stop_rx)).await;
+    if let Some(handle) = events_server
+        && let Ok(Err(e)) = handle.await
+    {
+        eprintln!("error: Events API listener: {e}");
+    }
     if let Some(saver) = saver
         && let Err(e) = saver.shutdown().await
     {
