@@ -17,9 +17,8 @@
 //! watcher's queue and, once reactivated, is invited-and-signed-up for good (neither accept nor
 //! `confirmations/run` confirms them).
 //!
-//! Not yet covered: group add/remove.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use connector::events::{EventKind, EventsClient, Start, parse_time};
@@ -40,6 +39,8 @@ enum Op {
     Accept(usize),
     Confirm,
     Advance(i64),
+    Join(usize),
+    Leave(usize),
     Throttle,
 }
 
@@ -50,7 +51,9 @@ fn op() -> impl Strategy<Value = Op> {
         3 => u.clone().prop_map(Op::Suspend),
         3 => u.clone().prop_map(Op::Reactivate),
         1 => u.clone().prop_map(Op::Delete),
-        3 => u.prop_map(Op::Accept),
+        3 => u.clone().prop_map(Op::Accept),
+        2 => u.clone().prop_map(Op::Join),
+        2 => u.clone().prop_map(Op::Leave),
         1 => Just(Op::Confirm),
         2 => prop_oneof![Just(60), Just(240), Just(300)].prop_map(Op::Advance),
         1 => Just(Op::Throttle),
@@ -102,6 +105,10 @@ struct Model {
     users: BTreeMap<usize, ModelUser>,
     /// Seconds since the tenant's clock start.
     now: i64,
+    /// The members of the case's managed group.
+    members: BTreeSet<usize>,
+    /// The group's audit events: action and, for join/leave, the user.
+    group_events: Vec<(String, Option<String>)>,
 }
 
 impl Model {
@@ -153,6 +160,8 @@ struct Case<'a> {
     token: String,
     admin: String,
     baseline: Vec<String>,
+    /// The case's managed group.
+    group: String,
 }
 
 impl Case<'_> {
@@ -255,6 +264,38 @@ impl Case<'_> {
                 check(status == 200, || format!("clock answered {status}: {body}"))?;
                 model.now += secs;
             }
+            Op::Join(i) | Op::Leave(i) => {
+                let Some(id) = model.users.get(&i).map(|u| u.id.clone()) else { return Ok(()) };
+                let operation = if matches!(op, Op::Join(_)) {
+                    json!({"op": "add", "path": "members", "value": [{"value": id}]})
+                } else {
+                    json!({"op": "remove", "path": format!("members[value eq \"{id}\"]")})
+                };
+                let resp = self
+                    .http
+                    .patch(format!("{}/Groups/{}", self.server.scim_url(), self.group))
+                    .bearer_auth(&self.token)
+                    .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                                  "Operations": [operation]}))
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let status = resp.status().as_u16();
+                let body: Value = resp.json().await.unwrap_or_default();
+                check(status == 200 || status == 204, || {
+                    format!("group PATCH answered {status}: {body}")
+                })?;
+                // Adding a member or removing a non-member changes nothing and emits nothing.
+                let changed = if matches!(op, Op::Join(_)) {
+                    model.members.insert(i)
+                } else {
+                    model.members.remove(&i)
+                };
+                if changed {
+                    let action = if matches!(op, Op::Join(_)) { "join" } else { "leave" };
+                    model.group_events.push((action.into(), Some(id)));
+                }
+            }
             Op::Throttle => {
                 let (status, body) = self
                     .admin_post(
@@ -295,6 +336,25 @@ impl Case<'_> {
         expected.sort();
         check(listed == expected, || format!("list {listed:?} != model {expected:?}"))?;
 
+        // The group's members.
+        let resp = self
+            .http
+            .get(format!("{}/Groups/{}", self.server.scim_url(), self.group))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let group: Value = resp.json().await.map_err(|e| e.to_string())?;
+        let mut members: Vec<String> = group["members"]
+            .as_array()
+            .map(|ms| ms.iter().filter_map(|m| m["value"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        members.sort();
+        let mut want: Vec<String> =
+            model.members.iter().filter_map(|i| model.users.get(i)).map(|u| u.id.clone()).collect();
+        want.sort();
+        check(members == want, || format!("group members {members:?} != model {want:?}"))?;
+
         // The 1Password states, through the control plane's export.
         let resp = self
             .http
@@ -321,6 +381,7 @@ impl Case<'_> {
 
         // The audit events, per user.
         let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut group_events: Vec<(String, Option<String>)> = Vec::new();
         let since = parse_time("2025-01-01T00:00:00Z").map_err(|e| e.to_string())?;
         let mut start = Start::Reset { limit: Some(1000), start_time: Some(since), end_time: None };
         loop {
@@ -332,6 +393,9 @@ impl Case<'_> {
                 {
                     let action = e["action"].as_str().unwrap_or_default().to_owned();
                     seen.entry(id.to_owned()).or_default().push(action);
+                } else if e["object_type"] == "group" && e["object_uuid"] == self.group.as_str() {
+                    let action = e["action"].as_str().unwrap_or_default().to_owned();
+                    group_events.push((action, e["aux_uuid"].as_str().map(str::to_owned)));
                 }
             }
             if !page.has_more {
@@ -347,6 +411,9 @@ impl Case<'_> {
         }
         let strays: Vec<&String> = seen.keys().filter(|id| !self.baseline.contains(id)).collect();
         check(strays.is_empty(), || format!("audit events on unknown users {strays:?}"))?;
+        check(group_events == model.group_events, || {
+            format!("group audit events {group_events:?} != model {:?}", model.group_events)
+        })?;
         Ok(())
     }
 }
@@ -377,16 +444,31 @@ async fn run_case(server: &emulator::TestServer, case: usize, ops: Vec<Op>) -> R
         .into_iter()
         .map(|u| u.id)
         .collect();
+    // The onepassword profile answers a create with 200, as the real bridge does.
+    let http = reqwest::Client::new();
+    let resp = http
+        .post(format!("{}/Groups", server.scim_url()))
+        .bearer_auth(&token)
+        .json(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                      "displayName": "Model group"}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.unwrap_or_default();
+    check(status == 200, || format!("group create answered {status}: {body}"))?;
+    let group = body["id"].as_str().ok_or("group without id")?.to_owned();
     let harness = Case {
         server,
         client,
         events,
-        http: reqwest::Client::new(),
+        http,
         token,
         admin: format!("{}/tenants/model-{case}", server.admin_url()),
         baseline,
+        group,
     };
-    let mut model = Model::default();
+    let mut model = Model { group_events: vec![("create".into(), None)], ..Model::default() };
     for (n, op) in ops.iter().enumerate() {
         harness.step(&mut model, op).await.map_err(|e| format!("step {n} {op:?}: {e}"))?;
         harness.verify(&mut model).await.map_err(|e| format!("after step {n} {op:?}: {e}"))?;
