@@ -1,18 +1,22 @@
-//! Model-based property test: random sequences of create, suspend, reactivate, delete, accept,
-//! confirm, clock steps and injected 429s run against the emulator (through the connector; raw
-//! SCIM for create and delete, the control plane for accept, confirm, clock and faults) and
-//! against a small reference model of the account. After every step:
+//! Model-based property test: random sequences of create, suspend, reactivate, delete, raw
+//! `active` PATCHes, accept, confirm, clock steps, group add/remove and injected 429s run against
+//! the emulator (through the connector; raw SCIM for create, delete, raw PATCHes and group
+//! membership; the control plane for accept, confirm, clock and faults) and against a small
+//! reference model of the account with one managed group per case. After every step:
 //!
 //! - `get` of every user and the full list through the connector equal the model's
 //!   active/suspended view;
+//! - `GET /Groups/{id}` members equal the model's, and the group's audit events (`create`, then
+//!   `join`/`leave` with `aux_uuid` = the user) equal the model's membership transitions;
 //! - every user's 1Password state in `GET {admin}/export` (`TRANSFER_STARTED`, `ACTIVE`,
 //!   `SUSPENDED`, `TRANSFER_SUSPENDED`, and whether they signed up) equals the model's;
 //! - the tenant's audit events (read with the connector's Events client from a reset), per user,
 //!   are exactly the actions the model says its transitions emit.
 //!
 //! The model encodes what the emulator does in the `onepassword` profile: DELETE suspends;
-//! suspending a suspended user or reactivating an active one emits nothing (the connector does not
-//! even send the PATCH); the confirmation watcher confirms a signed-up user lazily, on the first
+//! suspending a suspended user or reactivating an active one emits nothing, whether the connector
+//! skips the PATCH or a raw PATCH is sent; adding a member twice or removing a non-member answers
+//! 200 and emits nothing; the confirmation watcher confirms a signed-up user lazily, on the first
 //! SCIM request once 300 s have passed; a signed-up user suspended before confirmation leaves the
 //! watcher's queue and, once reactivated, is invited-and-signed-up for good (neither accept nor
 //! `confirmations/run` confirms them).
@@ -36,6 +40,8 @@ enum Op {
     Suspend(usize),
     Reactivate(usize),
     Delete(usize),
+    /// A raw SCIM PATCH of `active` (no connector, so no read-before-write).
+    SetActive(usize, bool),
     Accept(usize),
     Confirm,
     Advance(i64),
@@ -51,6 +57,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => u.clone().prop_map(Op::Suspend),
         3 => u.clone().prop_map(Op::Reactivate),
         1 => u.clone().prop_map(Op::Delete),
+        2 => (u.clone(), any::<bool>()).prop_map(|(i, a)| Op::SetActive(i, a)),
         3 => u.clone().prop_map(Op::Accept),
         2 => u.clone().prop_map(Op::Join),
         2 => u.clone().prop_map(Op::Leave),
@@ -263,6 +270,28 @@ impl Case<'_> {
                 let (status, body) = self.admin_post("clock", json!({"advance": secs})).await?;
                 check(status == 200, || format!("clock answered {status}: {body}"))?;
                 model.now += secs;
+            }
+            Op::SetActive(i, active) => {
+                let Some(id) = model.users.get(&i).map(|u| u.id.clone()) else { return Ok(()) };
+                let resp = self
+                    .http
+                    .patch(format!("{}/Users/{id}", self.server.scim_url()))
+                    .bearer_auth(&self.token)
+                    .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                                  "Operations": [{"op": "replace", "path": "active", "value": active}]}))
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let status = resp.status().as_u16();
+                let body: Value = resp.json().await.unwrap_or_default();
+                check(status == 200 && body["active"] == active, || {
+                    format!("PATCH active={active} answered {status}: {body}")
+                })?;
+                if active {
+                    model.reactivate(i);
+                } else {
+                    model.suspend(i);
+                }
             }
             Op::Join(i) | Op::Leave(i) => {
                 let Some(id) = model.users.get(&i).map(|u| u.id.clone()) else { return Ok(()) };
