@@ -74,7 +74,9 @@ async fn events_port_serves_only_the_events_api() {
 #[tokio::test]
 async fn ready_file_names_every_url_and_token() {
     let (_server, info) = start(&[]);
-    for key in ["url", "scim_url", "scim_token", "events_url", "events_token", "admin_url", "admin_token"] {
+    for key in
+        ["url", "scim_url", "scim_token", "events_url", "events_token", "admin_url", "admin_token"]
+    {
         assert!(info[key].as_str().is_some_and(|s| !s.is_empty()), "{key} missing: {info}");
     }
     assert_eq!(info["events_url"], info["url"], "without --events-port the main port serves it");

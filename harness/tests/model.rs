@@ -18,8 +18,7 @@
 //! skips the PATCH or a raw PATCH is sent; adding a member twice or removing a non-member answers
 //! 200 and emits nothing; the confirmation watcher confirms a signed-up user lazily, on the first
 //! SCIM request once 300 s have passed; a signed-up user suspended before confirmation leaves the
-//! watcher's queue and, once reactivated, is invited-and-signed-up for good (neither accept nor
-//! `confirmations/run` confirms them).
+//! watcher's queue and returns to it when reactivated.
 //!
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -139,6 +138,8 @@ impl Model {
                 _ => return,
             };
             u.state = next;
+            // A signed-up invitee is waiting for confirmation again.
+            u.awaiting = next == State::Invited && u.signed_up.is_some();
             u.actions.push("reactive");
         }
     }
@@ -526,11 +527,11 @@ fn connector_view_equals_the_model() {
     eprintln!("model test: {n} cases in {secs:.2}s ({:.1} cases/s)", n as f64 / secs);
 }
 
-/// The sequence behind the model's oddest rule, run every time rather than left to chance: a
-/// signed-up user suspended before confirmation and then reactivated is never confirmed (the
-/// model expects `TRANSFER_STARTED` after the delay and after `confirmations/run`).
+/// A regression, run every time rather than left to chance: a signed-up user suspended before
+/// confirmation and then reactivated was never confirmed. Now the watcher confirms them once the
+/// delay has passed (the model expects `ACTIVE` and a `verify` event).
 #[test]
-fn suspended_before_confirmation_stays_unconfirmed() {
+fn suspended_before_confirmation_is_confirmed_after_reactivation() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(emulator::TestServer::start());
     let ops = vec![

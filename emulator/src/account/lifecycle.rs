@@ -571,7 +571,16 @@ impl Account {
             _ => UserState::Active,
         };
         u.last_modified = now;
-        Ok(vec![Change::UserReactivated { user: u.to_ref() }])
+        let change = Change::UserReactivated { user: u.to_ref() };
+        // A signed-up invitee suspended before confirmation left the watcher's queue; back in
+        // the invited state they are waiting for confirmation again.
+        if u.state == UserState::TransferStarted
+            && u.signed_up_at.is_some()
+            && !self.awaiting_confirmation.iter().any(|a| a == id)
+        {
+            self.awaiting_confirmation.push(id.to_owned());
+        }
+        Ok(vec![change])
     }
 
     /// `DELETE /Users/{id}`: suspends (the real bridge) or removes the user
