@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 DURATION="${1:-10}"
 USERS=100000
 WORK="$(mktemp -d)"
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# Servers started inside $(...) are not jobs of this shell: kill them by their pid files too.
+trap 'kill $(cat "$WORK"/*.pid 2>/dev/null) $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 if ! command -v wrk >/dev/null; then
   (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null

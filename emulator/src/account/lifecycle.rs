@@ -244,11 +244,13 @@ impl Account {
                 Some(SeedRole::Admin) => Some(GroupKind::Administrators),
                 _ => None,
             };
+            // The id was checked unique above, so no duplicate check: Team Members holds every
+            // user, and a linear check per insert made seeding 100,000 users quadratic.
             if let Some(kind) = role_group {
-                account.add_member_raw(kind, &id);
+                account.push_new_member(kind, &id);
             }
             if u.role != Some(SeedRole::Guest) {
-                account.add_member_raw(GroupKind::TeamMembers, &id);
+                account.push_new_member(GroupKind::TeamMembers, &id);
             }
         }
         for (i, g) in seed.groups.iter().enumerate() {
@@ -878,6 +880,15 @@ impl Account {
         });
         self.add_member_raw(GroupKind::Owners, &id);
         self.add_member_raw(GroupKind::TeamMembers, &id);
+    }
+
+    /// Appends a user known not to be a member yet (a new id) to a built-in group.
+    fn push_new_member(&mut self, kind: GroupKind, user_id: &str) {
+        if let Some(gid) = self.builtin(kind).map(|g| g.id.clone())
+            && let Some(g) = self.groups.get_mut(&gid)
+        {
+            g.members.push(user_id.to_owned());
+        }
     }
 
     fn add_member_raw(&mut self, kind: GroupKind, user_id: &str) {
