@@ -354,6 +354,17 @@ enum Batch<D> {
     Generate(usize, u64),
 }
 
+/// The shared start of the append endpoints: the admin check, the tenant, and the parsed body.
+fn admin_batch<D: serde::de::DeserializeOwned>(
+    emu: &Emulator,
+    headers: &HeaderMap,
+    name: &str,
+    body: &[u8],
+) -> Result<(SharedTenant, Batch<D>), Response> {
+    let tenant = admin_tenant(emu, headers, name)?;
+    Ok((tenant, parse_append(body)?))
+}
+
 fn parse_append<D: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Batch<D>, Response> {
     let b: AppendBody<D> = serde_json::from_slice(body)
         .map_err(|e| admin_error(StatusCode::BAD_REQUEST, format!("invalid body: {e}")))?;
@@ -390,12 +401,8 @@ async fn admin_signins(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let tenant = match admin_tenant(&emu, &headers, &name) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let batch = match parse_append::<SignInAttemptDoc>(&body) {
-        Ok(b) => b,
+    let (tenant, batch) = match admin_batch::<SignInAttemptDoc>(&emu, &headers, &name, &body) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let mut guard = lock(&tenant);
@@ -414,12 +421,8 @@ async fn admin_items(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let tenant = match admin_tenant(&emu, &headers, &name) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let batch = match parse_append::<ItemUsageDoc>(&body) {
-        Ok(b) => b,
+    let (tenant, batch) = match admin_batch::<ItemUsageDoc>(&emu, &headers, &name, &body) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let mut guard = lock(&tenant);
@@ -438,12 +441,8 @@ async fn admin_audit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let tenant = match admin_tenant(&emu, &headers, &name) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let batch = match parse_append::<AuditEventDoc>(&body) {
-        Ok(b) => b,
+    let (tenant, batch) = match admin_batch::<AuditEventDoc>(&emu, &headers, &name, &body) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let Batch::Explicit(docs) = batch else {
