@@ -6,6 +6,9 @@
 //! [`account`](crate::account), `events` to [`events`](crate::events), `faults` to
 //! [`control`](crate::control).
 
+use std::fmt;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::account::{Invitation, SeedGroup, SeedUser};
@@ -45,5 +48,59 @@ impl Seed {
         } else {
             serde_saphyr::from_str(text).map_err(|e| format!("invalid seed (YAML): {e}"))
         }
+    }
+}
+
+/// A seed kept for later (resets rebuild a tenant from it) as compact JSON text.
+///
+/// A parsed seed holds every user's attributes as JSON maps, about ten times the size of its
+/// text: for 100,000 users, ~130 MB against ~12 MB. Resets are rare and parse it again.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SeedSnapshot(Arc<str>);
+
+impl SeedSnapshot {
+    /// Writes `seed` down.
+    pub fn of(seed: &Seed) -> SeedSnapshot {
+        // A `Seed` is plain data (strings, numbers, JSON values), so serialising cannot fail.
+        SeedSnapshot(serde_json::to_string(seed).unwrap_or_else(|_| "{}".into()).into())
+    }
+
+    /// The seed again.
+    pub fn seed(&self) -> Result<Seed, String> {
+        Seed::parse(&self.0)
+    }
+}
+
+impl fmt::Debug for SeedSnapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SeedSnapshot({} bytes)", self.0.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_gives_back_the_same_seed() {
+        let text = r#"
+profile: {preset: rfc}
+users:
+  - userName: ann@example.com
+    displayName: Ann Lee
+    state: SUSPENDED
+    suspendedFrom: ACTIVE
+    attributes: {externalId: "e-1", name: {givenName: Ann}}
+groups:
+  - displayName: Engineering
+    members: [ann@example.com]
+faults:
+  - id: slow
+    match: {method: GET}
+    action: {delay_ms: 5}
+"#;
+        let seed = Seed::parse(text).unwrap();
+        let snap = SeedSnapshot::of(&seed);
+        assert_eq!(snap.seed().unwrap(), seed);
     }
 }

@@ -9,7 +9,7 @@ use crate::config::{ClockMode, EmulatorConfig};
 use crate::control::ControlState;
 use crate::ids::IdGenerator;
 use crate::profile::Profile;
-use crate::seed::Seed;
+use crate::seed::{Seed, SeedSnapshot};
 use crate::tenant::{Tenant, TenantId};
 
 /// A tenant behind its lock.
@@ -66,6 +66,8 @@ struct Registry {
 struct Inner {
     config: EmulatorConfig,
     admin_token: String,
+    /// The default tenant's seed, kept for resets.
+    default_seed: Option<SeedSnapshot>,
     registry: RwLock<Registry>,
     /// Control-plane state (change counter for persistence, tenant origins).
     control: ControlState,
@@ -79,7 +81,11 @@ pub struct Emulator {
 
 impl Emulator {
     /// Builds an emulator with its default tenant (seeded from `config.seed`, or the demo account).
-    pub fn new(config: EmulatorConfig) -> Result<Emulator, TenantError> {
+    pub fn new(mut config: EmulatorConfig) -> Result<Emulator, TenantError> {
+        // The parsed seed builds the default tenant once; resets rebuild it from a compact
+        // snapshot, so a large seed is not kept twice (as maps and as the account).
+        let seed = config.seed.take();
+        let default_seed = seed.as_ref().map(SeedSnapshot::of);
         let mut ids = IdGenerator::for_stream(config.id_seed, "admin-token");
         let admin_token =
             config.admin_token.clone().unwrap_or_else(|| format!("admin_{}", ids.lower_id()));
@@ -87,6 +93,7 @@ impl Emulator {
             inner: Arc::new(Inner {
                 config,
                 admin_token,
+                default_seed,
                 registry: RwLock::new(Registry::default()),
                 control: ControlState::default(),
             }),
@@ -97,16 +104,22 @@ impl Emulator {
                 name: Some(TenantId::default_tenant().0),
                 scim_token: cfg.scim_token.clone(),
                 profile: Some(cfg.profile.clone()),
-                seed: cfg.seed.clone(),
+                seed,
             },
             true,
         )?;
         Ok(emulator)
     }
 
-    /// The configuration it was built with.
+    /// The configuration it was built with, except its `seed`, which is `None` here: it was
+    /// used to build the default tenant and is kept compactly as [`Emulator::default_seed`].
     pub fn config(&self) -> &EmulatorConfig {
         &self.inner.config
+    }
+
+    /// The default tenant's seed (what resets rebuild it from), if it was given one.
+    pub fn default_seed(&self) -> Option<&SeedSnapshot> {
+        self.inner.default_seed.as_ref()
     }
 
     /// The control plane's bearer token.
@@ -231,16 +244,9 @@ impl Emulator {
             ClockMode::Manual => Clock::manual(Clock::default_manual_start()),
         };
         let profile = spec.profile.unwrap_or_else(|| cfg.profile.clone());
-        let tenant = Tenant::build(
-            id.clone(),
-            scim_token,
-            profile,
-            clock,
-            ids,
-            spec.seed.as_ref(),
-            is_default,
-        )
-        .map_err(TenantError::InvalidSeed)?;
+        let tenant =
+            Tenant::build(id.clone(), scim_token, profile, clock, ids, spec.seed, is_default)
+                .map_err(TenantError::InvalidSeed)?;
         if reg.tokens.contains_key(&tenant.events_token) {
             return Err(TenantError::TokenTaken);
         }

@@ -66,14 +66,17 @@ impl Tenant {
         profile: Profile,
         clock: Clock,
         mut ids: IdGenerator,
-        seed: Option<&Seed>,
+        mut seed: Option<Seed>,
         demo: bool,
     ) -> Result<Tenant, String> {
         let now = clock.now();
-        let profile = match seed.and_then(|s| s.profile.as_ref()) {
-            Some(overrides) => profile.with_overrides(overrides)?,
+        let overrides = seed.as_mut().and_then(|s| s.profile.take());
+        let profile = match overrides {
+            Some(overrides) => profile.with_overrides(&overrides)?,
             None => profile,
         };
+        let events_seed = seed.as_mut().and_then(|s| s.events.take());
+        let fault_rules = seed.as_mut().map(|s| std::mem::take(&mut s.faults)).unwrap_or_default();
         let account = match seed {
             Some(s) => Account::from_seed(s, &mut ids, now)?,
             None if demo => Account::demo(&mut ids, now),
@@ -81,9 +84,9 @@ impl Tenant {
         };
         // The log draws its identity (account uuid, signing key, cursor secret) from `ids` and
         // mints the tenant's all-features token with it.
-        let events = EventLog::from_seed(seed.and_then(|s| s.events.as_ref()), &mut ids, now)?;
+        let events = EventLog::from_seed(events_seed.as_ref(), &mut ids, now)?;
         let events_token = events.default_token().token.clone();
-        let faults = Faults::from_seed(seed.map(|s| s.faults.as_slice()).unwrap_or_default())?;
+        let faults = Faults::from_seed(&fault_rules)?;
         Ok(Tenant {
             id,
             scim_token,

@@ -112,7 +112,7 @@ fn export_reimports_identically() {
     let seed = emulator::seed::Seed { users, groups, outbox, ..Default::default() };
     let text = serde_json::to_string(&seed).unwrap();
     let back = emulator::seed::Seed::parse(&text).unwrap();
-    let b = Account::from_seed(&back, &mut IdGenerator::new(1234), now).unwrap();
+    let b = Account::from_seed(back, &mut IdGenerator::new(1234), now).unwrap();
     assert_eq!(a.export(), b.export());
     assert_eq!(a.user_count(), 9);
 }

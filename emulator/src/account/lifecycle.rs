@@ -2,6 +2,7 @@
 //! mutation. Each mutation validates everything first and only then changes state, so a refused
 //! operation changes nothing; each returns the [`Change`]s the tenant turns into audit events.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::*;
@@ -121,7 +122,7 @@ impl Account {
             ],
             ..Default::default()
         };
-        match Account::from_seed(&seed, ids, now) {
+        match Account::from_seed(seed, ids, now) {
             Ok(a) => a,
             // The demo seed is fixed and valid; fall back to an empty account rather than panic.
             Err(_) => Account::new_empty(ids, now),
@@ -131,8 +132,11 @@ impl Account {
     /// An account built from a seed document's users, groups and outbox. Built-in groups the
     /// seed does not list are created; an account whose seed names no owner gets the default
     /// owner, because a 1Password account always has one.
+    ///
+    /// Takes the seed by value and lets go of each user once it is in the account, so a large
+    /// seed's memory is reused by the account instead of adding to it.
     pub fn from_seed(
-        seed: &crate::seed::Seed,
+        seed: crate::seed::Seed,
         ids: &mut IdGenerator,
         now: DateTime<Utc>,
     ) -> Result<Account, String> {
@@ -181,7 +185,7 @@ impl Account {
             );
         }
         account.ensure_builtins(ids, now);
-        for (i, u) in seed.users.iter().enumerate() {
+        for (i, u) in seed.users.into_iter().enumerate() {
             let id = match &u.id {
                 Some(id) if !crate::ids::is_base32_id(id) => {
                     return Err(format!("users[{i}].id {id:?} is not a 26-character base32 id"));
@@ -201,7 +205,7 @@ impl Account {
                     "users[{i}].userName {user_name:?} is already used by user {other}"
                 ));
             }
-            let mut attrs = clean_attrs(u.attributes.clone(), &SERVER_OWNED);
+            let mut attrs = clean_attrs(u.attributes, &SERVER_OWNED);
             attrs.insert("userName".into(), Value::String(user_name.clone()));
             if let Some(d) = &u.display_name {
                 attrs.insert("displayName".into(), Value::String(d.clone()));
@@ -232,8 +236,8 @@ impl Account {
                 last_modified: u.last_modified.unwrap_or(created),
                 signed_up_at: u.signed_up_at,
                 suspended_from: u.suspended_from,
-                pending_email_change: u.pending_email_change.clone(),
-                attrs,
+                pending_email_change: u.pending_email_change,
+                attrs: attrs.into(),
             };
             if user.state == UserState::TransferStarted && user.signed_up_at.is_some() {
                 account.awaiting_confirmation.push(id.clone());
@@ -287,7 +291,7 @@ impl Account {
         let users = self
             .users()
             .map(|u| {
-                let mut attributes = u.attrs.clone();
+                let mut attributes = u.attrs.to_map();
                 attributes.remove("userName");
                 SeedUser {
                     id: Some(u.id.clone()),
@@ -430,7 +434,7 @@ impl Account {
             signed_up_at: None,
             suspended_from: None,
             pending_email_change: None,
-            attrs,
+            attrs: attrs.into(),
         };
         let user_ref = user.to_ref();
         self.insert_user(user);
@@ -476,8 +480,9 @@ impl Account {
                 return Err(AccountError::EmailDomainNotAllowed(user_name));
             }
         }
+        let old_attrs = user.attrs.to_map();
         if profile.user_payload != UserPayload::Full {
-            user::derive_names(&mut attrs, Some(&user.attrs));
+            user::derive_names(&mut attrs, Some(&old_attrs));
         }
         let was_active = user.active();
         let wants = input.active.unwrap_or(was_active);
@@ -490,23 +495,24 @@ impl Account {
                 m.remove("userName");
                 m
             };
-            strip(&attrs) != strip(&user.attrs)
+            strip(&attrs) != strip(&old_attrs)
         };
         // Validation is done: from here on nothing can fail.
         let mut changes = Vec::new();
-        let old_external = user.external_id().map(str::to_owned);
+        let old_external = user.external_id().map(Cow::into_owned);
         let mut u =
             self.users.remove(id).ok_or_else(|| AccountError::UserNotFound(id.to_owned()))?;
-        u.attrs = attrs;
+        u.attrs = Attributes::from(&attrs);
         if old_name != user_name {
             self.by_user_name.remove(&old_name.to_lowercase());
             self.by_user_name.insert(user_name.to_lowercase(), id.to_owned());
             u.user_name = user_name.clone();
         }
-        if old_external.as_deref() != u.external_id() {
+        let new_external = u.external_id().map(Cow::into_owned);
+        if old_external != new_external {
             self.unindex_external(id, old_external.as_deref());
-            if let Some(e) = u.external_id() {
-                self.by_external_id.entry(e.to_owned()).or_default().push(id.to_owned());
+            if let Some(e) = new_external {
+                self.by_external_id.entry(e).or_default().push(id.to_owned());
             }
         }
         if name_changed || attrs_changed || was_active != wants {
@@ -615,7 +621,7 @@ impl Account {
         };
         self.user_order.retain(|x| x != id);
         self.by_user_name.remove(&u.user_name.to_lowercase());
-        self.unindex_external(id, u.external_id());
+        self.unindex_external(id, u.external_id().as_deref());
         changes.push(Change::UserDeleted { user: u.to_ref() });
         Ok(changes)
     }
@@ -811,7 +817,7 @@ impl Account {
     fn insert_user(&mut self, user: User) {
         self.by_user_name.insert(user.user_name.to_lowercase(), user.id.clone());
         if let Some(e) = user.external_id() {
-            self.by_external_id.entry(e.to_owned()).or_default().push(user.id.clone());
+            self.by_external_id.entry(e.into_owned()).or_default().push(user.id.clone());
         }
         self.user_order.push(user.id.clone());
         self.users.insert(user.id.clone(), user);
@@ -876,7 +882,7 @@ impl Account {
             signed_up_at: None,
             suspended_from: None,
             pending_email_change: None,
-            attrs,
+            attrs: attrs.into(),
         });
         self.add_member_raw(GroupKind::Owners, &id);
         self.add_member_raw(GroupKind::TeamMembers, &id);

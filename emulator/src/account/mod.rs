@@ -12,15 +12,17 @@ use serde_json::{Map, Value};
 use crate::ids::IdGenerator;
 use crate::profile::{Profile, UserPayload};
 
+mod attributes;
 mod group;
 mod lifecycle;
 mod seed;
 mod user;
 
+pub use attributes::{Attributes, Peek, PeekEmail, PeekName};
 pub use group::{Group, GroupKind};
 pub use lifecycle::{GroupInput, UserInput};
 pub use seed::{Invitation, InvitationKind, SeedGroup, SeedRole, SeedUser};
-pub use user::{User, UserState};
+pub use user::{User, UserState, display_name};
 
 /// The account state (users, groups, memberships, outbox).
 ///

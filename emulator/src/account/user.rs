@@ -1,10 +1,13 @@
 //! Users: 1Password's lifecycle states and the user record the account keeps.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::UserRef;
+use super::attributes::Peek;
+use super::{Attributes, UserRef};
 
 /// 1Password's user states (as the 1Password CLI names them).
 ///
@@ -79,7 +82,7 @@ pub struct User {
     pub pending_email_change: Option<String>,
     /// The SCIM attributes as the client sent them (userName, name, emails, externalId, ...),
     /// without server-owned ones (`id`, `meta`, `schemas`, `active`, `groups`).
-    pub attrs: Map<String, Value>,
+    pub attrs: Attributes,
 }
 
 impl User {
@@ -89,40 +92,41 @@ impl User {
     }
 
     /// The externalId, if a string one was sent.
-    pub fn external_id(&self) -> Option<&str> {
-        self.attrs.get("externalId").and_then(Value::as_str)
+    pub fn external_id(&self) -> Option<Cow<'_, str>> {
+        self.attrs.peek().external_id
     }
 
     /// `displayName`, else `name.formatted`, else the given and family names joined.
     pub fn display_name(&self) -> String {
-        if let Some(d) = self.attrs.get("displayName").and_then(Value::as_str) {
-            return d.to_owned();
-        }
-        let name = self.attrs.get("name");
-        if let Some(f) = name.and_then(|n| n.get("formatted")).and_then(Value::as_str) {
-            return f.to_owned();
-        }
-        let part = |k: &str| name.and_then(|n| n.get(k)).and_then(Value::as_str).unwrap_or("");
-        format!("{} {}", part("givenName"), part("familyName")).trim().to_owned()
+        display_name(&self.attrs.peek())
     }
 
     /// The primary e-mail (else the first, else the userName).
     pub fn email(&self) -> String {
-        let emails = self.attrs.get("emails").and_then(Value::as_array);
-        let pick = emails.and_then(|es| {
-            es.iter()
-                .find(|e| e.get("primary").and_then(Value::as_bool) == Some(true))
-                .or_else(|| es.first())
-        });
-        pick.and_then(|e| e.get("value"))
-            .and_then(Value::as_str)
-            .map_or_else(|| self.user_name.clone(), str::to_owned)
+        let peek = self.attrs.peek();
+        let emails = peek.emails.as_deref().unwrap_or_default();
+        let pick = emails.iter().find(|e| e.primary == Some(true)).or_else(|| emails.first());
+        pick.and_then(|e| e.value.as_deref()).unwrap_or(&self.user_name).to_owned()
     }
 
     /// How events describe this user.
     pub fn to_ref(&self) -> UserRef {
         UserRef { id: self.id.clone(), name: self.display_name(), email: self.user_name.clone() }
     }
+}
+
+/// `displayName`, else `name.formatted`, else the given and family names joined.
+pub fn display_name(peek: &Peek<'_>) -> String {
+    if let Some(d) = &peek.display_name {
+        return d.clone().into_owned();
+    }
+    let name = peek.name.as_ref();
+    if let Some(f) = name.and_then(|n| n.formatted.as_deref()) {
+        return f.to_owned();
+    }
+    let given = name.and_then(|n| n.given_name.as_deref()).unwrap_or("");
+    let family = name.and_then(|n| n.family_name.as_deref()).unwrap_or("");
+    format!("{given} {family}").trim().to_owned()
 }
 
 /// Applies 1Password's name rules (as recorded from the real bridge): `displayName` and

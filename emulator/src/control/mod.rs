@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::profile::Profile;
-use crate::seed::Seed;
+use crate::seed::{Seed, SeedSnapshot};
 use crate::tenant::{Tenant, TenantId};
 
 pub mod duration;
@@ -48,7 +48,7 @@ impl Api {
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
     /// The seed it started from.
-    pub seed: Option<Seed>,
+    pub seed: Option<SeedSnapshot>,
     /// Its base profile (before seed overrides); the server's when `None`.
     pub profile: Option<Profile>,
     /// Whether its SCIM token was generated (drawn from its id stream) rather than given.

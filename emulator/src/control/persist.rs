@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::ratelimit::RateLimitConfig;
 use crate::clock::Clock;
 use crate::profile::Profile;
-use crate::seed::Seed;
+use crate::seed::{Seed, SeedSnapshot};
 use crate::state::{Emulator, TenantSpec};
 use crate::tenant::{Tenant, TenantId};
 
@@ -182,7 +182,7 @@ pub fn restore(emulator: &Emulator, doc: &StateDoc) -> Result<(), String> {
                 saved.profile.clone(),
                 saved.clock.to_clock(),
                 t.ids.clone(),
-                Some(&saved.seed),
+                Some(saved.seed.clone()),
                 false,
             )
             .map_err(fail)?;
@@ -193,7 +193,7 @@ pub fn restore(emulator: &Emulator, doc: &StateDoc) -> Result<(), String> {
         emulator.control().set_origin(
             id,
             super::Origin {
-                seed: Some(saved.seed.clone()),
+                seed: Some(SeedSnapshot::of(&saved.seed)),
                 profile: Some(saved.profile.clone()),
                 generated_token: false,
             },

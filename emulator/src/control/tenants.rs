@@ -5,7 +5,7 @@
 use crate::clock::Clock;
 use crate::config::ClockMode;
 use crate::ids::IdGenerator;
-use crate::seed::Seed;
+use crate::seed::{Seed, SeedSnapshot};
 use crate::state::Emulator;
 use crate::tenant::{Tenant, TenantId};
 
@@ -37,7 +37,7 @@ pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> 
     let cfg = emu.config();
     let origin = if is_default {
         Origin {
-            seed: cfg.seed.clone(),
+            seed: emu.default_seed().cloned(),
             profile: Some(cfg.profile.clone()),
             generated_token: cfg.scim_token.is_none(),
         }
@@ -49,6 +49,9 @@ pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> 
         // Creation drew the token from the stream first; draw it again so ids repeat.
         let _ = ids.lower_id();
     }
+    let demo = is_default && origin.seed.is_none();
+    let seed = origin.seed.as_ref().map(SeedSnapshot::seed).transpose();
+    let seed = seed.map_err(TenantOpError::InvalidSeed)?;
     let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
     let rebuilt = Tenant::build(
         id.clone(),
@@ -56,8 +59,8 @@ pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> 
         origin.profile.clone().unwrap_or_else(|| cfg.profile.clone()),
         fresh_clock(emu),
         ids,
-        origin.seed.as_ref(),
-        is_default && origin.seed.is_none(),
+        seed,
+        demo,
     )
     .map_err(TenantOpError::InvalidSeed)?;
     *t = rebuilt;
@@ -93,7 +96,7 @@ pub fn import(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), TenantOp
         base_profile,
         t.clock.clone(),
         t.ids.clone(),
-        Some(seed),
+        Some(seed.clone()),
         false,
     )
     .map_err(TenantOpError::InvalidSeed)?;
@@ -158,7 +161,7 @@ pub fn merge_seed(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), Tena
         profile,
         t.clock.clone(),
         t.ids.clone(),
-        Some(&combined),
+        Some(combined),
         false,
     )
     .map_err(TenantOpError::InvalidSeed)?;

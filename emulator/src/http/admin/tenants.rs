@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::{AdminError, AdminResult, find_tenant, parse_body};
 use crate::control::tenants::{self as ops, TenantOpError};
 use crate::control::{Origin, duration, export_seed};
-use crate::seed::Seed;
+use crate::seed::{Seed, SeedSnapshot};
 use crate::state::{Emulator, TenantError, TenantSpec};
 use crate::tenant::{Tenant, TenantId};
 
@@ -88,12 +88,9 @@ pub(super) async fn create(
         return Err(AdminError::bad_request("scim_token must be non-empty without whitespace"));
     }
     let generated_token = body.scim_token.is_none();
-    let spec = TenantSpec {
-        name: body.name,
-        scim_token: body.scim_token,
-        profile: profile.clone(),
-        seed: seed.clone(),
-    };
+    let snapshot = seed.as_ref().map(SeedSnapshot::of);
+    let spec =
+        TenantSpec { name: body.name, scim_token: body.scim_token, profile: profile.clone(), seed };
     let shared = emu.create_tenant(spec).map_err(|e| match e {
         TenantError::NameTaken(_) | TenantError::TokenTaken => AdminError::conflict(e.to_string()),
         TenantError::InvalidSeed(_) | TenantError::InvalidName(_) => {
@@ -101,7 +98,7 @@ pub(super) async fn create(
         }
     })?;
     let t = shared.lock().unwrap_or_else(|e| e.into_inner());
-    emu.control().set_origin(t.id.clone(), Origin { seed, profile, generated_token });
+    emu.control().set_origin(t.id.clone(), Origin { seed: snapshot, profile, generated_token });
     Ok((StatusCode::CREATED, Json(view(&t))).into_response())
 }
 

@@ -3,6 +3,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scim::{ScimError, ScimType};
+use serde::Serialize;
 
 use crate::account::AccountError;
 
@@ -55,8 +56,13 @@ impl ApiError {
 }
 
 /// A JSON response with the SCIM media type.
-pub fn scim_response(status: StatusCode, body: &serde_json::Value) -> Response {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
+pub fn scim_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
+    // Most bodies are one resource: start big enough that they are written without regrowing.
+    let mut bytes = Vec::with_capacity(1024);
+    // Serialising our own documents to memory cannot fail; an empty body would show if it did.
+    if serde_json::to_writer(&mut bytes, body).is_err() {
+        bytes.clear();
+    }
     let mut resp = (status, bytes).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
     resp

@@ -8,8 +8,9 @@ use serde_json::{Map, Value, json};
 
 use super::error::{ApiError, scim_response};
 use super::extract::{ScimBody, ScimTenant};
-use super::list::{self, ListParams};
+use super::list::{self, ListParams, Listing};
 use super::patch::{self, PatchOptions};
+use super::render::Rendered;
 use super::users::query_pairs;
 use super::{lock, render, resource, schemas};
 use crate::account::{AccountError, Group, GroupInput};
@@ -23,7 +24,11 @@ fn visible(g: &Group, p: &Profile) -> bool {
 }
 
 /// The ListResponse for groups matching `params`.
-pub(super) fn search(t: &mut Tenant, params: ListParams, base: &str) -> Result<Value, ScimError> {
+pub(super) fn search(
+    t: &mut Tenant,
+    params: ListParams,
+    base: &str,
+) -> Result<Listing<'static>, ScimError> {
     let filter = list::admit_filter(params.filter.clone(), &t.profile, true)?;
     let Tenant { account, profile, .. } = t;
     let shuffle = profile.shuffle_list_order.then(|| account.next_list_nonce());
@@ -40,27 +45,23 @@ pub(super) fn search(t: &mut Tenant, params: ListParams, base: &str) -> Result<V
     let resources = list::page_positions(ids.len(), &params, shuffle)
         .into_iter()
         .filter_map(|i| account.group(&ids[i]))
-        .map(|g| params.projection.apply(render::group(g, account, profile, base)))
+        .map(|g| Rendered::Tree(params.projection.apply(render::group(g, account, profile, base))))
         .collect();
-    Ok(list::list_response(resources, ids.len(), params.start_index, profile))
+    Ok(Listing::new(resources, ids.len(), params.start_index, profile))
 }
 
 /// `GET /Groups`.
 pub async fn list(auth: ScimTenant, q: Pairs) -> Result<Response, ApiError> {
     let params = ListParams::from_query(&query_pairs(q)?, messages::GROUP)?;
     let mut t = lock(&auth.tenant);
-    let body = search(&mut t, params, &auth.base_url)?;
-    drop(t);
-    Ok(scim_response(StatusCode::OK, &body))
+    Ok(scim_response(StatusCode::OK, &search(&mut t, params, &auth.base_url)?))
 }
 
 /// `POST /Groups/.search`.
 pub async fn search_post(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
     let params = ListParams::from_search(&body, messages::GROUP)?;
     let mut t = lock(&auth.tenant);
-    let body = search(&mut t, params, &auth.base_url)?;
-    drop(t);
-    Ok(scim_response(StatusCode::OK, &body))
+    Ok(scim_response(StatusCode::OK, &search(&mut t, params, &auth.base_url)?))
 }
 
 fn visible_group<'a>(t: &'a Tenant, id: &str) -> Result<&'a Group, ApiError> {

@@ -3,9 +3,10 @@
 
 use scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use scim::{ScimError, messages};
-use serde_json::{Value, json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
 
-use super::render::Projection;
+use super::render::{Projection, Rendered};
 use crate::ids::IdGenerator;
 use crate::profile::Profile;
 
@@ -229,19 +230,45 @@ pub fn page_positions(total: usize, params: &ListParams, shuffle: Option<u64>) -
     }
 }
 
-/// The ListResponse envelope.
-pub fn list_response(
-    resources: Vec<Value>,
-    total: usize,
-    start_index: usize,
-    profile: &Profile,
-) -> Value {
-    let total = if profile.total_results_is_page_size { resources.len() } else { total };
-    json!({
-        "schemas": [messages::LIST_RESPONSE],
-        "totalResults": total,
-        "itemsPerPage": resources.len(),
-        "startIndex": start_index,
-        "Resources": resources,
-    })
+/// One page of a listing: serialises as the ListResponse envelope.
+#[derive(Debug)]
+pub struct Listing<'a> {
+    /// The page's resources, in order.
+    pub resources: Vec<Rendered<'a>>,
+    /// How many resources matched in all.
+    pub total: usize,
+    /// The 1-based index of the first one.
+    pub start_index: usize,
+    /// The real bridge's bug: `totalResults` is the page size (profile switch).
+    pub total_is_page_size: bool,
+}
+
+impl<'a> Listing<'a> {
+    /// A page of `total` matches starting at `start_index`, shaped by the profile.
+    pub fn new(
+        resources: Vec<Rendered<'a>>,
+        total: usize,
+        start_index: usize,
+        profile: &Profile,
+    ) -> Self {
+        Listing {
+            resources,
+            total,
+            start_index,
+            total_is_page_size: profile.total_results_is_page_size,
+        }
+    }
+}
+
+impl Serialize for Listing<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let total = if self.total_is_page_size { self.resources.len() } else { self.total };
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry("schemas", &[messages::LIST_RESPONSE])?;
+        m.serialize_entry("totalResults", &total)?;
+        m.serialize_entry("itemsPerPage", &self.resources.len())?;
+        m.serialize_entry("startIndex", &self.start_index)?;
+        m.serialize_entry("Resources", &self.resources)?;
+        m.end()
+    }
 }

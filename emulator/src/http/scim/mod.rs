@@ -33,6 +33,7 @@ pub mod users;
 use error::{ApiError, scim_response};
 use extract::{ScimBody, ScimTenant};
 use list::ListParams;
+use render::Rendered;
 
 /// Locks a tenant and lets the confirmation watcher catch up to the tenant's clock first, so
 /// confirmation happens exactly when a manual clock says it is due.
@@ -52,20 +53,18 @@ async fn search_all(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Respon
     let params = ListParams::from_search(&body, messages::USER)?;
     let all = ListParams { start_index: 1, count: list::MAX_RESULTS, ..params.clone() };
     let mut t = lock(&auth.tenant);
-    let users = users::search(&mut t, all.clone(), &auth.base_url)?;
-    let groups = groups::search(&mut t, all, &auth.base_url)?;
-    let profile = t.profile.clone();
-    drop(t);
-    let mut resources: Vec<Value> = Vec::new();
-    for part in [users, groups] {
-        if let Some(Value::Array(items)) = part.get("Resources").cloned() {
-            resources.extend(items);
-        }
-    }
+    let base = &auth.base_url;
+    let mut resources: Vec<Value> = users::search(&mut t, all.clone(), base)?
+        .resources
+        .into_iter()
+        .map(Rendered::into_value)
+        .collect();
+    resources
+        .extend(groups::search(&mut t, all, base)?.resources.into_iter().map(Rendered::into_value));
     let total = resources.len();
     let start = params.start_index.saturating_sub(1).min(total);
-    let page: Vec<Value> = resources.into_iter().skip(start).take(params.count).collect();
-    let body = list::list_response(page, total, params.start_index, &profile);
+    let page = resources.into_iter().skip(start).take(params.count).map(Rendered::Tree).collect();
+    let body = list::Listing::new(page, total, params.start_index, &t.profile);
     Ok(scim_response(StatusCode::OK, &body))
 }
 

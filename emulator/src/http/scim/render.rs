@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use scim::messages;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
-use crate::account::{Account, Group, User};
+use crate::account::{Account, Group, Peek, PeekEmail, PeekName, User, display_name};
 use crate::profile::{Profile, UserPayload};
 
 fn ts(t: DateTime<Utc>) -> String {
@@ -20,66 +21,168 @@ fn visible(group: &Group, profile: &Profile) -> bool {
     !(profile.hide_builtin_groups && group.kind.is_builtin())
 }
 
-/// A user as the profile's payload shape renders it.
+/// A user as the profile's payload shape renders it, as a JSON tree (for projection and
+/// filters; responses serialise a [`Rendered`] instead).
 pub fn user(u: &User, account: &Account, profile: &Profile, base: &str) -> Value {
     match profile.user_payload {
-        UserPayload::Sparse => sparse_user(u),
+        UserPayload::Sparse => serde_json::to_value(SparseUser::new(u)).unwrap_or(Value::Null),
         UserPayload::EmptyStrings => empty_strings_user(u, account, profile, base),
         UserPayload::Full => full_user(u, account, profile, base),
     }
 }
 
-fn name_part<'a>(u: &'a User, k: &str) -> Option<&'a Value> {
-    u.attrs.get("name").and_then(|n| n.get(k))
+/// A resource ready to serialise: the bridge's sparse user shape (the default profile, and what
+/// every IdP sync reads) is written straight from the stored attributes without building a JSON
+/// tree; other shapes and projected resources are trees.
+#[derive(Debug)]
+pub enum Rendered<'a> {
+    /// The sparse user shape, serialised directly.
+    SparseUser(SparseUser<'a>),
+    /// Any other resource.
+    Tree(Value),
+}
+
+impl Serialize for Rendered<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Rendered::SparseUser(u) => u.serialize(s),
+            Rendered::Tree(v) => v.serialize(s),
+        }
+    }
+}
+
+impl Rendered<'_> {
+    /// The resource as a JSON tree.
+    pub fn into_value(self) -> Value {
+        match self {
+            Rendered::SparseUser(u) => serde_json::to_value(u).unwrap_or(Value::Null),
+            Rendered::Tree(v) => v,
+        }
+    }
+}
+
+/// A user in the profile's shape with `projection` applied.
+pub fn user_resource<'a>(
+    u: &'a User,
+    account: &Account,
+    profile: &Profile,
+    base: &str,
+    projection: &Projection,
+) -> Rendered<'a> {
+    if profile.user_payload == UserPayload::Sparse && projection.is_identity() {
+        return Rendered::SparseUser(SparseUser::new(u));
+    }
+    let tree = user(u, account, profile, base);
+    Rendered::Tree(if projection.is_identity() { tree } else { projection.apply(tree) })
 }
 
 /// Profile A: the shape recorded from the real bridge in 2026.
-fn sparse_user(u: &User) -> Value {
-    let mut o = Map::with_capacity(9);
-    o.insert("schemas".into(), json!([messages::USER]));
-    o.insert("id".into(), Value::String(u.id.clone()));
-    o.insert("userName".into(), Value::String(u.user_name.clone()));
-    let mut name = Map::new();
-    for k in ["givenName", "familyName", "formatted"] {
-        if let Some(v) = name_part(u, k) {
-            name.insert(k.into(), v.clone());
+#[derive(Debug)]
+pub struct SparseUser<'a> {
+    user: &'a User,
+    peek: Peek<'a>,
+}
+
+impl<'a> SparseUser<'a> {
+    /// Reads what the shape needs from the user's stored attributes.
+    pub fn new(user: &'a User) -> Self {
+        SparseUser { user, peek: user.attrs.peek() }
+    }
+}
+
+impl Serialize for SparseUser<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (u, p) = (self.user, &self.peek);
+        let mut m = s.serialize_map(Some(9))?;
+        m.serialize_entry("schemas", &[messages::USER])?;
+        m.serialize_entry("id", &u.id)?;
+        m.serialize_entry("userName", &u.user_name)?;
+        m.serialize_entry("name", &SparseName(p.name.as_ref()))?;
+        m.serialize_entry("displayName", &display_name(p))?;
+        m.serialize_entry("active", &u.active())?;
+        m.serialize_entry(
+            "emails",
+            &SparseEmails { emails: p.emails.as_deref(), user_name: &u.user_name },
+        )?;
+        m.serialize_entry("preferredLanguage", p.preferred_language.as_deref().unwrap_or("en"))?;
+        m.serialize_entry("meta", &UserMeta)?;
+        m.end()
+    }
+}
+
+/// `name` with whichever of givenName, familyName and formatted are set.
+struct SparseName<'p, 'a>(Option<&'p PeekName<'a>>);
+
+impl Serialize for SparseName<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        if let Some(n) = self.0 {
+            let parts = [
+                ("givenName", &n.given_name),
+                ("familyName", &n.family_name),
+                ("formatted", &n.formatted),
+            ];
+            for (k, v) in parts {
+                if let Some(v) = v {
+                    m.serialize_entry(k, v)?;
+                }
+            }
+        }
+        m.end()
+    }
+}
+
+/// `emails` as `{value, primary}` pairs; the userName as the primary one when there are none.
+struct SparseEmails<'p, 'a> {
+    emails: Option<&'p [PeekEmail<'a>]>,
+    user_name: &'p str,
+}
+
+impl Serialize for SparseEmails<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Email<'x> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            value: Option<&'x str>,
+            primary: bool,
+        }
+        match self.emails {
+            Some(es) if !es.is_empty() => {
+                s.collect_seq(es.iter().map(|e| Email {
+                    value: e.value.as_deref(),
+                    primary: e.primary.unwrap_or(false),
+                }))
+            }
+            _ => s.collect_seq([Email { value: Some(self.user_name), primary: true }]),
         }
     }
-    o.insert("name".into(), Value::Object(name));
-    o.insert("displayName".into(), Value::String(u.display_name()));
-    o.insert("active".into(), Value::Bool(u.active()));
-    let emails: Vec<Value> = match u.attrs.get("emails").and_then(Value::as_array) {
-        Some(es) if !es.is_empty() => es
-            .iter()
-            .map(|e| {
-                let mut m = Map::new();
-                if let Some(v) = e.get("value") {
-                    m.insert("value".into(), v.clone());
-                }
-                m.insert("primary".into(), e.get("primary").cloned().unwrap_or(Value::Bool(false)));
-                Value::Object(m)
-            })
-            .collect(),
-        _ => vec![json!({"value": u.user_name, "primary": true})],
-    };
-    o.insert("emails".into(), Value::Array(emails));
-    let lang = u.attrs.get("preferredLanguage").cloned().unwrap_or_else(|| json!("en"));
-    o.insert("preferredLanguage".into(), lang);
-    o.insert("meta".into(), json!({"resourceType": "User"}));
-    Value::Object(o)
+}
+
+/// `meta` in the sparse shape.
+struct UserMeta;
+
+impl Serialize for UserMeta {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("resourceType", "User")?;
+        m.end()
+    }
 }
 
 /// Profile B: the 2023 docs' shape (empty strings, `groups[].ref`, honorifics).
 fn empty_strings_user(u: &User, account: &Account, profile: &Profile, base: &str) -> Value {
-    let part = |k: &str| name_part(u, k).cloned().unwrap_or_else(|| json!(""));
-    let emails: Vec<Value> = match u.attrs.get("emails").and_then(Value::as_array) {
+    let p = u.attrs.peek();
+    let name = p.name.as_ref();
+    let part =
+        |f: for<'n> fn(&'n PeekName<'_>) -> Option<&'n str>| json!(name.and_then(f).unwrap_or(""));
+    let emails: Vec<Value> = match p.emails.as_deref() {
         Some(es) if !es.is_empty() => es
             .iter()
             .map(|e| {
                 json!({
-                    "primary": e.get("primary").cloned().unwrap_or(Value::Bool(false)),
-                    "type": e.get("type").cloned().unwrap_or_else(|| json!("")),
-                    "value": e.get("value").cloned().unwrap_or_else(|| json!("")),
+                    "primary": e.primary.unwrap_or(false),
+                    "type": e.kind.as_deref().unwrap_or(""),
+                    "value": e.value.as_deref().unwrap_or(""),
                 })
             })
             .collect(),
@@ -94,35 +197,36 @@ fn empty_strings_user(u: &User, account: &Account, profile: &Profile, base: &str
         "schemas": [messages::USER],
         "id": u.id,
         "userName": u.user_name,
-        "externalId": u.external_id().unwrap_or(""),
+        "externalId": p.external_id.as_deref().unwrap_or(""),
         "active": u.active(),
-        "displayName": u.display_name(),
+        "displayName": display_name(&p),
         "emails": emails,
         "groups": groups,
         "meta": {"created": "", "lastModified": "", "location": "", "resourceType": "User", "version": ""},
         "name": {
-            "familyName": part("familyName"),
-            "formatted": part("formatted"),
-            "givenName": part("givenName"),
-            "honorificPrefix": part("honorificPrefix"),
-            "honorificSuffix": part("honorificSuffix"),
-            "middleName": part("middleName"),
+            "familyName": part(|n| n.family_name.as_deref()),
+            "formatted": part(|n| n.formatted.as_deref()),
+            "givenName": part(|n| n.given_name.as_deref()),
+            "honorificPrefix": part(|n| n.honorific_prefix.as_deref()),
+            "honorificSuffix": part(|n| n.honorific_suffix.as_deref()),
+            "middleName": part(|n| n.middle_name.as_deref()),
         },
     })
 }
 
 /// RFC: everything stored, as sent, with server attributes and full `meta`.
 pub fn full_user(u: &User, account: &Account, profile: &Profile, base: &str) -> Value {
-    let mut o = Map::with_capacity(u.attrs.len() + 6);
+    let attrs = u.attrs.to_map();
+    let mut o = Map::with_capacity(attrs.len() + 6);
     let mut schemas = vec![json!(messages::USER)];
-    if u.attrs.contains_key(messages::ENTERPRISE_USER) {
+    if attrs.contains_key(messages::ENTERPRISE_USER) {
         schemas.push(json!(messages::ENTERPRISE_USER));
     }
     o.insert("schemas".into(), Value::Array(schemas));
     o.insert("id".into(), Value::String(u.id.clone()));
-    for (k, v) in &u.attrs {
+    for (k, v) in attrs {
         if k != "password" {
-            o.insert(k.clone(), v.clone());
+            o.insert(k, v);
         }
     }
     o.insert("active".into(), Value::Bool(u.active()));

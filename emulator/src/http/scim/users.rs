@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::error::{ApiError, scim_response};
 use super::extract::{ScimBody, ScimTenant};
-use super::list::{self, IndexedLookup, ListParams};
+use super::list::{self, IndexedLookup, ListParams, Listing};
 use super::patch::{self, PatchOptions};
 use super::{lock, render, resource, schemas};
 use crate::account::{AccountError, UserInput};
@@ -27,10 +27,15 @@ pub(super) fn query_pairs(q: Pairs) -> Result<Vec<(String, String)>, ApiError> {
 }
 
 /// The ListResponse for users matching `params`.
-pub(super) fn search(t: &mut Tenant, params: ListParams, base: &str) -> Result<Value, ScimError> {
+pub(super) fn search<'a>(
+    t: &'a mut Tenant,
+    params: ListParams,
+    base: &str,
+) -> Result<Listing<'a>, ScimError> {
     let filter = list::admit_filter(params.filter.clone(), &t.profile, false)?;
+    let shuffle = t.profile.shuffle_list_order.then(|| t.account.next_list_nonce());
     let Tenant { account, profile, .. } = t;
-    let shuffle = profile.shuffle_list_order.then(|| account.next_list_nonce());
+    let (account, profile): (&'a _, &'a _) = (account, profile);
     let ids: Cow<'_, [String]> = match &filter {
         None => Cow::Borrowed(account.user_ids()),
         Some(f) => Cow::Owned(match list::indexed_user_lookup(f) {
@@ -56,46 +61,44 @@ pub(super) fn search(t: &mut Tenant, params: ListParams, base: &str) -> Result<V
     let resources = positions
         .into_iter()
         .filter_map(|i| account.user(&ids[i]))
-        .map(|u| {
-            let r = render::user(u, account, profile, base);
-            if params.projection.is_identity() { r } else { params.projection.apply(r) }
-        })
+        .map(|u| render::user_resource(u, account, profile, base, &params.projection))
         .collect();
-    Ok(list::list_response(resources, ids.len(), params.start_index, profile))
+    Ok(Listing::new(resources, ids.len(), params.start_index, profile))
 }
 
 /// `GET /Users`.
 pub async fn list(auth: ScimTenant, q: Pairs) -> Result<Response, ApiError> {
     let params = ListParams::from_query(&query_pairs(q)?, messages::USER)?;
     let mut t = lock(&auth.tenant);
-    let body = search(&mut t, params, &auth.base_url)?;
-    drop(t);
-    Ok(scim_response(StatusCode::OK, &body))
+    Ok(scim_response(StatusCode::OK, &search(&mut t, params, &auth.base_url)?))
 }
 
 /// `POST /Users/.search`.
 pub async fn search_post(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
     let params = ListParams::from_search(&body, messages::USER)?;
     let mut t = lock(&auth.tenant);
-    let body = search(&mut t, params, &auth.base_url)?;
-    drop(t);
-    Ok(scim_response(StatusCode::OK, &body))
+    Ok(scim_response(StatusCode::OK, &search(&mut t, params, &auth.base_url)?))
 }
 
-fn render_one(t: &Tenant, id: &str, base: &str, q: &[(String, String)]) -> Result<Value, ApiError> {
+/// The response carrying user `id`, rendered (and projected by the query `q`) under the lock.
+fn user_response(
+    t: &Tenant,
+    status: StatusCode,
+    id: &str,
+    base: &str,
+    q: &[(String, String)],
+) -> Result<Response, ApiError> {
     let u = t.account.user(id).ok_or(AccountError::UserNotFound(id.to_owned()))?;
-    let r = render::user(u, &t.account, &t.profile, base);
     let params = ListParams::from_query(q, messages::USER)?;
-    Ok(if params.projection.is_identity() { r } else { params.projection.apply(r) })
+    let doc = render::user_resource(u, &t.account, &t.profile, base, &params.projection);
+    Ok(scim_response(status, &doc))
 }
 
 /// `GET /Users/{id}`.
 pub async fn get(auth: ScimTenant, Path(id): Path<String>, q: Pairs) -> Result<Response, ApiError> {
     let q = query_pairs(q)?;
     let t = lock(&auth.tenant);
-    let body = render_one(&t, &id, &auth.base_url, &q)?;
-    drop(t);
-    Ok(scim_response(StatusCode::OK, &body))
+    user_response(&t, StatusCode::OK, &id, &auth.base_url, &q)
 }
 
 /// Splits a normalised user document into domain input.
@@ -155,10 +158,9 @@ pub async fn create(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Respon
         }
         Err(e) => return Err(e.into()),
     };
-    let body = render_one(t, &id, &auth.base_url, &[])?;
+    let mut resp = user_response(t, status, &id, &auth.base_url, &[])?;
     let post_201 = status == StatusCode::CREATED;
     drop(guard);
-    let mut resp = scim_response(status, &body);
     if post_201 && let Ok(loc) = HeaderValue::from_str(&format!("{}/Users/{id}", auth.base_url)) {
         resp.headers_mut().insert(header::LOCATION, loc);
     }
@@ -188,9 +190,7 @@ pub async fn replace(
     let now = t.clock.now();
     let changes = t.account.replace_user(&id, input, &t.profile, &mut t.ids, now)?;
     t.record(&changes);
-    let body = render_one(t, &id, &auth.base_url, &[])?;
-    drop(guard);
-    Ok(scim_response(StatusCode::OK, &body))
+    user_response(t, StatusCode::OK, &id, &auth.base_url, &[])
 }
 
 /// `PATCH /Users/{id}`: applies the operations to a copy, then replaces.
@@ -202,7 +202,7 @@ pub async fn patch(
     let mut guard = lock(&auth.tenant);
     let t = &mut *guard;
     let user = t.account.user(&id).ok_or(AccountError::UserNotFound(id.clone()))?;
-    let mut doc = user.attrs.clone();
+    let mut doc = user.attrs.to_map();
     doc.insert("active".into(), Value::Bool(user.active()));
     let opts =
         PatchOptions { create_missing_value_path: t.profile.patch_creates_missing_value_path };
@@ -211,9 +211,7 @@ pub async fn patch(
     let now = t.clock.now();
     let changes = t.account.replace_user(&id, input, &t.profile, &mut t.ids, now)?;
     t.record(&changes);
-    let body = render_one(t, &id, &auth.base_url, &[])?;
-    drop(guard);
-    Ok(scim_response(StatusCode::OK, &body))
+    user_response(t, StatusCode::OK, &id, &auth.base_url, &[])
 }
 
 /// `DELETE /Users/{id}`: suspends (the real bridge) or removes.
