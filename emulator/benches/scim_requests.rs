@@ -32,8 +32,7 @@ fn emulator() -> Emulator {
             u
         })
         .collect();
-    let mut profile = emulator::Profile::default();
-    profile.shuffle_list_order = false;
+    let profile = emulator::Profile { shuffle_list_order: false, ..Default::default() };
     let config = EmulatorConfig {
         profile,
         scim_token: Some(TOKEN.into()),

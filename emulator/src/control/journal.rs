@@ -34,6 +34,28 @@ pub struct JournalEntry {
     pub fault: Option<String>,
 }
 
+/// A request as it is being recorded (borrowed from the request, see
+/// [`Journal::record_request`]).
+#[derive(Debug, Clone)]
+pub struct Received<'a> {
+    /// HTTP method.
+    pub method: &'a str,
+    /// Path without the query string.
+    pub path: &'a str,
+    /// Raw query string.
+    pub query: &'a str,
+    /// The tenant's name.
+    pub tenant: &'a str,
+    /// Response status (`0`: dropped by a fault).
+    pub status: u16,
+    /// Time spent serving it.
+    pub duration_us: u64,
+    /// When it arrived, on the tenant's clock.
+    pub at: DateTime<Utc>,
+    /// The fault rule that fired, if one did.
+    pub fault: Option<String>,
+}
+
 /// Which entries to select: every given criterion must match.
 #[derive(Debug, Clone, Default)]
 pub struct JournalFilter {
@@ -66,6 +88,39 @@ impl Journal {
         if self.entries.len() == JOURNAL_CAPACITY {
             self.entries.pop_front();
         }
+        self.entries.push_back(entry);
+    }
+
+    /// Records a request. Once the journal is full the evicted entry's buffers are reused, so
+    /// a busy tenant's journal allocates nothing per request.
+    pub fn record_request(&mut self, r: &Received<'_>) {
+        let mut entry = match self.entries.len() {
+            JOURNAL_CAPACITY => self.entries.pop_front(),
+            _ => None,
+        }
+        .unwrap_or_else(|| JournalEntry {
+            method: String::new(),
+            path: String::new(),
+            query: String::new(),
+            status: 0,
+            tenant: String::new(),
+            duration_us: 0,
+            at: r.at,
+            fault: None,
+        });
+        for (buf, text) in [
+            (&mut entry.method, r.method),
+            (&mut entry.path, r.path),
+            (&mut entry.query, r.query),
+            (&mut entry.tenant, r.tenant),
+        ] {
+            buf.clear();
+            buf.push_str(text);
+        }
+        entry.status = r.status;
+        entry.duration_us = r.duration_us;
+        entry.at = r.at;
+        entry.fault.clone_from(&r.fault);
         self.entries.push_back(entry);
     }
 
@@ -131,6 +186,36 @@ mod tests {
         assert_eq!(j.count(&JournalFilter::default()), 3);
         j.clear();
         assert!(j.is_empty());
+    }
+
+    #[test]
+    fn recorded_requests_reuse_evicted_entries_and_keep_their_own_fields() {
+        let mut j = Journal::default();
+        for i in 0..JOURNAL_CAPACITY + 3 {
+            let path = format!("/scim/v2/Users/{i}");
+            let fault = i.is_multiple_of(2).then(|| format!("rule-{i}"));
+            j.record_request(&Received {
+                method: if i.is_multiple_of(3) { "PATCH" } else { "GET" },
+                path: &path,
+                query: if i == JOURNAL_CAPACITY + 2 { "count=1" } else { "" },
+                tenant: "acme",
+                status: 200,
+                duration_us: i as u64,
+                at: DateTime::<Utc>::UNIX_EPOCH,
+                fault,
+            });
+        }
+        let all = j.select(&JournalFilter::default());
+        assert_eq!(all.len(), JOURNAL_CAPACITY);
+        assert_eq!(all[0].path, "/scim/v2/Users/3");
+        let last = &all[JOURNAL_CAPACITY - 1];
+        let n = JOURNAL_CAPACITY + 2;
+        assert_eq!(last.path, format!("/scim/v2/Users/{n}"));
+        assert_eq!(last.query, "count=1");
+        assert_eq!(last.method, if n.is_multiple_of(3) { "PATCH" } else { "GET" });
+        assert_eq!(last.fault, n.is_multiple_of(2).then(|| format!("rule-{n}")));
+        assert_eq!(last.duration_us, n as u64);
+        assert_eq!(all[JOURNAL_CAPACITY - 2].query, "");
     }
 
     #[test]

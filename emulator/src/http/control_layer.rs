@@ -5,18 +5,20 @@
 //! Decisions are made under the tenant lock; sleeping, calling the handler and building the
 //! response happen after it is released.
 
+use std::convert::Infallible;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use tower::{Layer, Service, ServiceExt};
 
-use crate::control::{Api, FaultAction, JournalEntry, Verdict};
+use crate::control::{Api, FaultAction, Received, Verdict};
 use crate::profile::EventsErrorBody;
 use crate::state::{Emulator, SharedTenant};
 
@@ -31,12 +33,79 @@ fn is_mutation(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// The middleware (install with `axum::middleware::from_fn_with_state`).
-pub async fn control(State(emu): State<Emulator>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_owned();
+/// Wraps a service (the emulator's routes) in the control plane. A hand-written layer rather
+/// than `axum::middleware::from_fn`, which boxes and clones the inner service on every request:
+/// this is on every request's path, and the benchmark counts microseconds.
+#[derive(Debug, Clone)]
+pub struct ControlLayer {
+    emulator: Emulator,
+}
+
+impl ControlLayer {
+    /// The layer for `emulator`'s tenants.
+    pub fn new(emulator: Emulator) -> Self {
+        ControlLayer { emulator }
+    }
+}
+
+impl<S> Layer<S> for ControlLayer {
+    type Service = Control<S>;
+
+    fn layer(&self, inner: S) -> Control<S> {
+        Control { emulator: self.emulator.clone(), inner }
+    }
+}
+
+/// The service [`ControlLayer`] makes.
+#[derive(Debug, Clone)]
+pub struct Control<S> {
+    emulator: Emulator,
+    inner: S,
+}
+
+impl<S> Service<Request> for Control<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        // The service that was polled ready serves this request; a clone takes its place.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let emulator = self.emulator.clone();
+        Box::pin(async move { Ok(control(emulator, req, inner).await) })
+    }
+}
+
+async fn run<S>(inner: S, req: Request) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    match inner.oneshot(req).await {
+        Ok(resp) => resp,
+        Err(never) => match never {},
+    }
+}
+
+/// What every request goes through: tenant, limits, faults, then the routes, then the journal.
+async fn control<S>(emu: Emulator, req: Request, inner: S) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    // Cheap copies: a standard method is a tag and the URI shares the request's bytes.
     let method = req.method().clone();
+    let uri = req.uri().clone();
+    let path = uri.path();
     if path == "/__admin" || path.starts_with("/__admin/") {
-        let resp = next.run(req).await;
+        let resp = run(inner, req).await;
         if is_mutation(&method) && resp.status().is_success() {
             emu.control().changed();
         }
@@ -45,14 +114,12 @@ pub async fn control(State(emu): State<Emulator>, req: Request, next: Next) -> R
     let tenant = bearer(req.headers()).and_then(|t| emu.resolve_token(t)).map(|(t, _)| t);
     let Some(tenant) = tenant else {
         // No tenant: nothing to limit, inject or journal; the handler answers 401.
-        return next.run(req).await;
+        return run(inner, req).await;
     };
     let started = Instant::now();
-    let api = Api::of_path(&path);
-    let query = req.uri().query().unwrap_or_default().to_owned();
+    let api = Api::of_path(path);
 
-    let decision = decide(&tenant, method.as_str(), &path, api);
-    let fault_id = decision.firing.as_ref().map(|(id, _)| id.clone());
+    let decision = decide(&tenant, method.as_str(), path, api);
     let mut resp = match (&decision.verdict, &decision.firing) {
         (Some(v), _) if !v.allowed => rate_limited(api, &decision, *v),
         (_, Some((_, action))) => {
@@ -64,10 +131,10 @@ pub async fn control(State(emu): State<Emulator>, req: Request, next: Next) -> R
             } else if let Some(status) = action.status {
                 injected_error(api, &decision, action, status)
             } else {
-                next.run(req).await
+                run(inner, req).await
             }
         }
-        _ => next.run(req).await,
+        _ => run(inner, req).await,
     };
     if let Some(v) = decision.verdict.filter(|v| v.allowed) {
         set_ratelimit_headers(resp.headers_mut(), v.limit, v.remaining, v.reset_secs);
@@ -76,17 +143,17 @@ pub async fn control(State(emu): State<Emulator>, req: Request, next: Next) -> R
     let status = if dropped { 0 } else { resp.status().as_u16() };
     {
         let mut t = tenant.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = JournalEntry {
-            method: method.as_str().to_owned(),
+        let t = &mut *t;
+        t.journal.record_request(&Received {
+            method: method.as_str(),
             path,
-            query,
+            query: uri.query().unwrap_or_default(),
+            tenant: &t.id.0,
             status,
-            tenant: t.id.0.clone(),
             duration_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             at: decision.at,
-            fault: fault_id,
-        };
-        t.journal.record(entry);
+            fault: decision.firing.map(|(id, _)| id),
+        });
     }
     if is_mutation(&method) && resp.status().is_success() && !dropped {
         emu.control().changed();

@@ -2,10 +2,13 @@
 //! `/`, `/scim/` and `/scim/v2/`), the Events API (`/api/...`) and the control plane
 //! (`/__admin/...`).
 //!
-//! Every request passes through [`control_layer::control`]: it resolves the tenant from the
+//! Every request passes through [`control_layer::ControlLayer`]: it resolves the tenant from the
 //! bearer token, applies the tenant's rate limiter and fault rules, and journals the request.
 
 use axum::Router;
+use tower::Layer;
+
+use control_layer::ControlLayer;
 
 use crate::state::Emulator;
 
@@ -18,17 +21,21 @@ pub mod scim;
 /// faults, rate limits): what `scimulator serve --events-port` serves on its second listener, so
 /// the emulator can stand in for a separate events host.
 pub fn events_router(emulator: Emulator) -> Router {
-    events::routes()
-        .layer(axum::middleware::from_fn_with_state(emulator.clone(), control_layer::control))
-        .with_state(emulator)
+    with_control(events::routes().with_state(emulator.clone()), emulator)
 }
 
 /// The whole emulator as one axum `Router`, ready for `axum::serve` or `tower::ServiceExt::oneshot`.
 pub fn router(emulator: Emulator) -> Router {
-    Router::new()
+    let routes = Router::new()
         .merge(scim::routes())
         .merge(events::routes())
         .nest("/__admin", admin::routes(&emulator))
-        .layer(axum::middleware::from_fn_with_state(emulator.clone(), control_layer::control))
-        .with_state(emulator)
+        .with_state(emulator.clone());
+    with_control(routes, emulator)
+}
+
+/// `routes` behind the control layer, as a `Router` again. The layer wraps the routes once
+/// (`Router::layer` would wrap every route, cloning a boxed service per request).
+fn with_control(routes: Router, emulator: Emulator) -> Router {
+    Router::new().fallback_service(ControlLayer::new(emulator).layer(routes))
 }

@@ -72,34 +72,38 @@ fn with_405(m: MethodRouter<Emulator>) -> MethodRouter<Emulator> {
     m.fallback(discovery::method_not_allowed)
 }
 
-fn resource_routes() -> Router<Emulator> {
+/// The routes under one prefix (`""`, `/scim` or `/scim/v2`). Registered per prefix rather than
+/// with `Router::nest`, which rebuilds every request's URI to strip the prefix.
+fn resource_routes(p: &str) -> Router<Emulator> {
     Router::new()
-        .route("/Users", with_405(get(users::list).post(users::create)))
-        .route("/Users/.search", with_405(post(users::search_post)))
+        .route(&format!("{p}/Users"), with_405(get(users::list).post(users::create)))
+        .route(&format!("{p}/Users/.search"), with_405(post(users::search_post)))
         .route(
-            "/Users/{id}",
+            &format!("{p}/Users/{{id}}"),
             with_405(get(users::get).put(users::replace).patch(users::patch).delete(users::delete)),
         )
-        .route("/Groups", with_405(get(groups::list).post(groups::create)))
-        .route("/Groups/.search", with_405(post(groups::search_post)))
+        .route(&format!("{p}/Groups"), with_405(get(groups::list).post(groups::create)))
+        .route(&format!("{p}/Groups/.search"), with_405(post(groups::search_post)))
         .route(
-            "/Groups/{id}",
+            &format!("{p}/Groups/{{id}}"),
             with_405(
                 get(groups::get).put(groups::replace).patch(groups::patch).delete(groups::delete),
             ),
         )
-        .route("/.search", with_405(post(search_all)))
-        .route("/ServiceProviderConfig", with_405(get(discovery::service_provider_config)))
-        .route("/ResourceTypes", with_405(get(discovery::resource_types_list)))
-        .route("/ResourceTypes/{id}", with_405(get(discovery::resource_type)))
-        .route("/Schemas", with_405(get(discovery::schemas_list)))
-        .route("/Schemas/{id}", with_405(get(discovery::schema)))
-        .route("/health", with_405(get(discovery::health)))
-        .route("/ping", get(discovery::ping))
+        .route(&format!("{p}/.search"), with_405(post(search_all)))
+        .route(
+            &format!("{p}/ServiceProviderConfig"),
+            with_405(get(discovery::service_provider_config)),
+        )
+        .route(&format!("{p}/ResourceTypes"), with_405(get(discovery::resource_types_list)))
+        .route(&format!("{p}/ResourceTypes/{{id}}"), with_405(get(discovery::resource_type)))
+        .route(&format!("{p}/Schemas"), with_405(get(discovery::schemas_list)))
+        .route(&format!("{p}/Schemas/{{id}}"), with_405(get(discovery::schema)))
+        .route(&format!("{p}/health"), with_405(get(discovery::health)))
+        .route(&format!("{p}/ping"), get(discovery::ping))
 }
 
 /// SCIM routes (and `/ping`, `/health`) under `/`, `/scim/` and `/scim/v2/`.
 pub fn routes() -> Router<Emulator> {
-    let r = resource_routes();
-    Router::new().merge(r.clone()).nest("/scim", r.clone()).nest("/scim/v2", r)
+    ["", "/scim", "/scim/v2"].into_iter().fold(Router::new(), |r, p| r.merge(resource_routes(p)))
 }
