@@ -173,3 +173,49 @@ pub fn merge_seed(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), Tena
     emu.reindex_tokens(id);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::EmulatorConfig;
+    use crate::account::{SeedUser, UserInput};
+
+    fn seeded() -> Emulator {
+        let mut ann = SeedUser { user_name: "ann@example.com".into(), ..SeedUser::default() };
+        ann.attributes.insert("externalId".into(), json!("ext-ann"));
+        let bob = SeedUser { user_name: "bob@example.com".into(), ..SeedUser::default() };
+        let seed = Seed { users: vec![ann, bob], ..Seed::default() };
+        Emulator::new(EmulatorConfig { seed: Some(seed), ..EmulatorConfig::default() }).unwrap()
+    }
+
+    #[test]
+    fn the_parsed_seed_is_not_kept_and_a_reset_rebuilds_from_its_snapshot() {
+        let emu = seeded();
+        assert!(emu.config().seed.is_none());
+        assert!(emu.default_seed().is_some());
+        let id = TenantId::default_tenant();
+        let shared = emu.tenant(&id).unwrap();
+        let before = {
+            let mut t = shared.lock().unwrap();
+            let before = t.account.export();
+            let t = &mut *t;
+            let input = UserInput {
+                attrs: json!({"userName": "carol@example.com"}).as_object().cloned().unwrap(),
+                active: None,
+            };
+            let now = t.clock.now();
+            t.account.create_user(input, &t.profile, &mut t.ids, now).unwrap();
+            assert!(t.account.user_by_user_name("carol@example.com").is_some());
+            before
+        };
+        reset_tenant(&emu, &id).unwrap();
+        let t = shared.lock().unwrap();
+        assert!(t.account.user_by_user_name("carol@example.com").is_none());
+        let ann = t.account.user_by_user_name("ann@example.com").unwrap();
+        assert_eq!(ann.external_id().as_deref(), Some("ext-ann"));
+        assert_eq!(t.account.users_by_external_id("ext-ann").count(), 1);
+        assert_eq!(t.account.export(), before);
+    }
+}
