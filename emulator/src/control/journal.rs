@@ -35,7 +35,7 @@ pub struct JournalEntry {
 }
 
 /// A request as it is being recorded (borrowed from the request, see
-/// [`Journal::record_request`]).
+/// [`Journal::record`]).
 #[derive(Debug, Clone)]
 pub struct Received<'a> {
     /// HTTP method.
@@ -83,17 +83,10 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Appends an entry, dropping the oldest beyond [`JOURNAL_CAPACITY`].
-    pub fn record(&mut self, entry: JournalEntry) {
-        if self.entries.len() == JOURNAL_CAPACITY {
-            self.entries.pop_front();
-        }
-        self.entries.push_back(entry);
-    }
-
-    /// Records a request. Once the journal is full the evicted entry's buffers are reused, so
-    /// a busy tenant's journal allocates nothing per request.
-    pub fn record_request(&mut self, r: &Received<'_>) {
+    /// Records a request, dropping the oldest beyond [`JOURNAL_CAPACITY`]. Once the journal is
+    /// full the evicted entry's buffers are reused, so a busy tenant's journal allocates nothing
+    /// per request.
+    pub fn record(&mut self, r: &Received<'_>) {
         let mut entry = match self.entries.len() {
             JOURNAL_CAPACITY => self.entries.pop_front(),
             _ => None,
@@ -154,13 +147,13 @@ impl Journal {
 mod tests {
     use super::*;
 
-    fn entry(method: &str, path: &str, status: u16) -> JournalEntry {
-        JournalEntry {
-            method: method.into(),
-            path: path.into(),
-            query: String::new(),
+    fn entry<'a>(method: &'a str, path: &'a str, status: u16) -> Received<'a> {
+        Received {
+            method,
+            path,
+            query: "",
+            tenant: "t",
             status,
-            tenant: "t".into(),
             duration_us: 1,
             at: DateTime::<Utc>::UNIX_EPOCH,
             fault: None,
@@ -170,9 +163,9 @@ mod tests {
     #[test]
     fn filters_combine_and_count_matches_select() {
         let mut j = Journal::default();
-        j.record(entry("GET", "/scim/v2/Users", 200));
-        j.record(entry("PATCH", "/scim/v2/Users/ABC", 200));
-        j.record(entry("PATCH", "/scim/v2/Users/DEF", 429));
+        j.record(&entry("GET", "/scim/v2/Users", 200));
+        j.record(&entry("PATCH", "/scim/v2/Users/ABC", 200));
+        j.record(&entry("PATCH", "/scim/v2/Users/DEF", 429));
         let f = JournalFilter {
             method: Some("patch".into()),
             path: Some(PathPattern::parse("/scim/v2/Users/*").unwrap()),
@@ -194,7 +187,7 @@ mod tests {
         for i in 0..JOURNAL_CAPACITY + 3 {
             let path = format!("/scim/v2/Users/{i}");
             let fault = i.is_multiple_of(2).then(|| format!("rule-{i}"));
-            j.record_request(&Received {
+            j.record(&Received {
                 method: if i.is_multiple_of(3) { "PATCH" } else { "GET" },
                 path: &path,
                 query: if i == JOURNAL_CAPACITY + 2 { "count=1" } else { "" },
@@ -222,7 +215,7 @@ mod tests {
     fn capacity_drops_the_oldest() {
         let mut j = Journal::default();
         for i in 0..JOURNAL_CAPACITY + 5 {
-            j.record(entry("GET", &format!("/{i}"), 200));
+            j.record(&entry("GET", &format!("/{i}"), 200));
         }
         assert_eq!(j.len(), JOURNAL_CAPACITY);
         let all = j.select(&JournalFilter::default());

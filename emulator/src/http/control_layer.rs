@@ -144,7 +144,7 @@ where
     {
         let mut t = tenant.lock().unwrap_or_else(|e| e.into_inner());
         let t = &mut *t;
-        t.journal.record_request(&Received {
+        t.journal.record(&Received {
             method: method.as_str(),
             path,
             query: uri.query().unwrap_or_default(),
