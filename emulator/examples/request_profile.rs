@@ -45,7 +45,7 @@ fn main() {
     let emu = Emulator::new(config).expect("emulator");
     let id = {
         let t = emu.default_tenant();
-        let t = t.lock().expect("tenant");
+        let t = t.read();
         t.account
             .user_by_user_name("user1000@example.com")
             .map(|u| u.id.clone())

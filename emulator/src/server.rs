@@ -86,7 +86,7 @@ impl TestServer {
 
     /// The default tenant's SCIM token.
     pub fn scim_token(&self) -> String {
-        self.emulator.default_tenant().lock().unwrap_or_else(|e| e.into_inner()).scim_token.clone()
+        self.emulator.default_tenant().read().scim_token.clone()
     }
 
     /// The Events API base URL (`/api/...` paths hang off it).
@@ -96,12 +96,7 @@ impl TestServer {
 
     /// The default tenant's Events API token.
     pub fn events_token(&self) -> String {
-        self.emulator
-            .default_tenant()
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .events_token
-            .clone()
+        self.emulator.default_tenant().read().events_token.clone()
     }
 
     /// The control plane's base URL (`http://127.0.0.1:PORT/__admin`).

@@ -2,7 +2,7 @@
 //! by every request handler.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::clock::Clock;
 use crate::config::{ClockMode, EmulatorConfig};
@@ -12,8 +12,37 @@ use crate::profile::Profile;
 use crate::seed::{Seed, SeedSnapshot};
 use crate::tenant::{Tenant, TenantId};
 
-/// A tenant behind its lock.
-pub type SharedTenant = Arc<Mutex<Tenant>>;
+/// A tenant behind its lock, shared by the registry and the requests that use it.
+///
+/// A read-write lock: reads (every GET, the control layer's checks) share it and run in
+/// parallel; changes take it alone. The per-request bookkeeping that must change on reads too
+/// (the journal, fault and rate-limit counters) sits behind its own small locks inside
+/// [`Tenant`], so a GET never waits for another GET. Guards are never held across an `.await`.
+#[derive(Debug, Clone)]
+pub struct SharedTenant(Arc<RwLock<Tenant>>);
+
+impl SharedTenant {
+    /// Shares `tenant`.
+    pub fn new(tenant: Tenant) -> Self {
+        SharedTenant(Arc::new(RwLock::new(tenant)))
+    }
+
+    /// Shared access. A panic in another holder poisons nothing here: the state a failed
+    /// request leaves is the state before it (changes are all-or-nothing), so it stays usable.
+    pub fn read(&self) -> RwLockReadGuard<'_, Tenant> {
+        self.0.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Exclusive access, for changes.
+    pub fn write(&self) -> RwLockWriteGuard<'_, Tenant> {
+        self.0.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether both handles share one tenant.
+    pub fn ptr_eq(a: &SharedTenant, b: &SharedTenant) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+}
 
 /// Which API a bearer token belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,7 +206,7 @@ impl Emulator {
     pub fn reindex_tokens(&self, id: &TenantId) {
         let mut reg = self.inner.registry.write().unwrap_or_else(|e| e.into_inner());
         let Some(tenant) = reg.tenants.get(id).cloned() else { return };
-        let t = tenant.lock().unwrap_or_else(|e| e.into_inner());
+        let t = tenant.read();
         reg.tokens.retain(|_, (tid, _)| tid != id);
         reg.tokens.insert(t.scim_token.clone(), (id.clone(), TokenKind::Scim));
         reg.tokens.insert(t.events_token.clone(), (id.clone(), TokenKind::Events));
@@ -251,7 +280,7 @@ impl Emulator {
             return Err(TenantError::TokenTaken);
         }
         let (scim_token, events_token) = (tenant.scim_token.clone(), tenant.events_token.clone());
-        let shared = Arc::new(Mutex::new(tenant));
+        let shared = SharedTenant::new(tenant);
         reg.tokens.insert(scim_token, (id.clone(), TokenKind::Scim));
         reg.tokens.insert(events_token, (id.clone(), TokenKind::Events));
         reg.tenants.insert(id, shared.clone());
@@ -269,11 +298,11 @@ mod tests {
         let a =
             emu.create_tenant(TenantSpec { name: Some("a".into()), ..Default::default() }).unwrap();
         let (scim, events) = {
-            let t = a.lock().unwrap();
+            let t = a.read();
             (t.scim_token.clone(), t.events_token.clone())
         };
         let (found, kind) = emu.resolve_token(&scim).unwrap();
-        assert!(Arc::ptr_eq(&found, &a));
+        assert!(SharedTenant::ptr_eq(&found, &a));
         assert_eq!(kind, TokenKind::Scim);
         assert_eq!(emu.resolve_token(&events).unwrap().1, TokenKind::Events);
         assert!(emu.resolve_token("nope").is_none());
@@ -292,9 +321,6 @@ mod tests {
         let a = Emulator::new(EmulatorConfig::default()).unwrap();
         let b = Emulator::new(EmulatorConfig::default()).unwrap();
         assert_eq!(a.admin_token(), b.admin_token());
-        assert_eq!(
-            a.default_tenant().lock().unwrap().scim_token,
-            b.default_tenant().lock().unwrap().scim_token
-        );
+        assert_eq!(a.default_tenant().read().scim_token, b.default_tenant().read().scim_token);
     }
 }

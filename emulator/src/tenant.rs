@@ -3,6 +3,7 @@
 //! server without seeing each other.
 
 use std::fmt;
+use std::sync::{Mutex, MutexGuard};
 
 use crate::account::{Account, Change};
 use crate::clock::Clock;
@@ -31,8 +32,10 @@ impl TenantId {
 
 /// One isolated account and everything that belongs to it.
 ///
-/// Held behind a `std::sync::Mutex` in the registry: handlers lock it, do synchronous work and
-/// unlock before any `.await`, so the lock is never contended for long.
+/// Held behind a read-write lock in the registry ([`crate::state::SharedTenant`]): handlers
+/// lock it, do synchronous work and unlock before any `.await`. The journal and the fault
+/// rules change on every request, reads included, so each has its own small lock: a GET needs
+/// only shared access to the tenant.
 #[derive(Debug)]
 pub struct Tenant {
     /// Its name.
@@ -51,10 +54,10 @@ pub struct Tenant {
     pub account: Account,
     /// The Events API log.
     pub events: EventLog,
-    /// Requests received.
-    pub journal: Journal,
-    /// Fault rules and rate limits.
-    pub faults: Faults,
+    /// Requests received; see [`Tenant::journal`].
+    pub journal: Mutex<Journal>,
+    /// Fault rules and rate limits; see [`Tenant::faults`].
+    pub faults: Mutex<Faults>,
 }
 
 impl Tenant {
@@ -96,9 +99,19 @@ impl Tenant {
             ids,
             account,
             events,
-            journal: Journal::default(),
-            faults,
+            journal: Mutex::default(),
+            faults: Mutex::new(faults),
         })
+    }
+
+    /// The request journal, locked only while an entry is recorded or read.
+    pub fn journal(&self) -> MutexGuard<'_, Journal> {
+        self.journal.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The fault rules and rate limiter, which count the requests they see.
+    pub fn faults(&self) -> MutexGuard<'_, Faults> {
+        self.faults.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Appends the audit events for `changes`; call after every successful mutation.

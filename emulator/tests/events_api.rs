@@ -58,17 +58,11 @@ impl Api {
     }
 
     fn record(&self, changes: &[Change]) {
-        self.server.emulator().default_tenant().lock().unwrap().record(changes);
+        self.server.emulator().default_tenant().write().record(changes);
     }
 
     fn advance(&self, secs: i64) {
-        self.server
-            .emulator()
-            .default_tenant()
-            .lock()
-            .unwrap()
-            .clock
-            .advance(Duration::seconds(secs));
+        self.server.emulator().default_tenant().write().clock.advance(Duration::seconds(secs));
     }
 
     fn token(&self) -> String {
@@ -125,7 +119,7 @@ async fn same_seed_gives_the_same_token() {
     let (a, b) = (Api::start().await, Api::start().await);
     let token = a.token();
     assert_eq!(token, b.token());
-    let key = a.server.emulator().default_tenant().lock().unwrap().events.signer().verifying_key();
+    let key = a.server.emulator().default_tenant().write().events.signer().verifying_key();
     assert!(emulator::events::token::verify(&token, &key));
 }
 
@@ -188,7 +182,7 @@ async fn audit_events_from_scim_changes_field_by_field() {
     ]);
     let (pm, account) = {
         let t = api.server.emulator().default_tenant();
-        let t = t.lock().unwrap();
+        let t = t.read();
         (t.events.provision_manager().uuid.to_string(), t.events.account_uuid().to_owned())
     };
     let (_, v2) = api.post("/api/v2/auditevents", &api.token(), json!({})).await;
@@ -255,7 +249,7 @@ async fn audit_events_from_scim_changes_field_by_field() {
 
     // MSP account: the MSP fields appear in v2 only.
     let msp = Profile { msp_account: true, ..Profile::default() };
-    api.server.emulator().default_tenant().lock().unwrap().profile = msp;
+    api.server.emulator().default_tenant().write().profile = msp;
     let (_, v2m) = api.post("/api/v2/auditevents", &api.token(), json!({})).await;
     let m = &v2m["items"][0];
     assert_eq!(m["account_uuid"], account);
@@ -335,7 +329,7 @@ async fn sign_in_attempts_explicit_and_generated() {
         );
     }
     // The country-names switch.
-    api.server.emulator().default_tenant().lock().unwrap().profile.signin_country_names = true;
+    api.server.emulator().default_tenant().write().profile.signin_country_names = true;
     let (_, named) = api.post("/api/v1/signinattempts", &api.token(), json!({"limit": 1})).await;
     assert_eq!(named["items"][0]["country"], "France");
     assert!(named["items"][0]["target_user"].get("user_type").is_none(), "v1 has no user_type");
@@ -409,7 +403,7 @@ async fn tokens_scoped_expired_scim_and_garbage_get_401() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
     // The other error body variant.
-    api.server.emulator().default_tenant().lock().unwrap().profile.events_error_body =
+    api.server.emulator().default_tenant().write().profile.events_error_body =
         emulator::profile::EventsErrorBody::ErrorMessage;
     let (s, body) = api.post("/api/v2/itemusages", &limited, json!({})).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
@@ -433,7 +427,7 @@ async fn bad_requests_get_400_and_change_nothing() {
         .emulator()
         .create_tenant(TenantSpec { name: Some("other".into()), ..Default::default() })
         .unwrap();
-    let other_token = other.lock().unwrap().events_token.clone();
+    let other_token = other.write().events_token.clone();
     let (_, foreign) = api.post("/api/v2/auditevents", &other_token, json!({})).await;
 
     let cases = [
@@ -529,7 +523,7 @@ async fn v3_audit_events_in_both_parameter_sets() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
 
     // The other variant.
-    api.server.emulator().default_tenant().lock().unwrap().profile.v3_params =
+    api.server.emulator().default_tenant().write().profile.v3_params =
         emulator::profile::V3Params::PageSize;
     let (s, q1) = api.get("/api/v3/auditevents?page_size=3", &token).await;
     assert_eq!(s, StatusCode::OK, "{q1}");
@@ -555,7 +549,7 @@ async fn rate_limits_are_off_by_default_and_429_when_enabled() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    api.server.emulator().default_tenant().lock().unwrap().profile.events_retry_after = true;
+    api.server.emulator().default_tenant().write().profile.events_retry_after = true;
     assert_eq!(api.post("/api/v2/auditevents", &token, json!({})).await.0, StatusCode::OK);
     assert_eq!(api.get("/api/v2/auth/introspect", &token).await.0, StatusCode::OK);
     let r = api
@@ -621,7 +615,7 @@ async fn seed_file_events_load_and_export_round_trips() {
     let (_, i) = api.post("/api/v2/itemusages", &api.token(), json!({})).await;
     assert_eq!(i["items"].as_array().unwrap().len(), 5);
     // Export → seed → same events.
-    let exported = api.server.emulator().default_tenant().lock().unwrap().events.to_seed();
+    let exported = api.server.emulator().default_tenant().write().events.to_seed();
     let mut ids = emulator::ids::IdGenerator::new(99);
     let now = emulator::Clock::default_manual_start();
     let reloaded = emulator::events::EventLog::from_seed(Some(&exported), &mut ids, now).unwrap();
@@ -669,7 +663,7 @@ async fn concurrent_writes_never_make_a_reader_skip_or_repeat() {
     }
     let log: Vec<String> = {
         let t = api.server.emulator().default_tenant();
-        let t = t.lock().unwrap();
+        let t = t.read();
         t.events.audit_events().events().iter().map(|e| e.uuid.to_string()).collect()
     };
     assert_eq!(log.len(), 300);

@@ -50,10 +50,14 @@ fn confirmation_watcher_confirms_after_the_delay_only() {
     let (id, _) =
         a.create_user(input(json!({"userName": "b@example.com"})), &p, &mut ids, now).unwrap();
     a.accept_invitation(&id, &p, now).unwrap();
+    // Readers ask first whether anything is due, and take the account alone only then.
+    assert!(!a.confirmation_due(&p, now + Duration::seconds(299)));
+    assert!(a.confirmation_due(&p, now + Duration::seconds(300)));
     assert!(a.run_confirmation_watcher(&p, now + Duration::seconds(299)).is_empty());
     assert_eq!(a.user(&id).unwrap().state, UserState::TransferStarted);
     assert_eq!(a.run_confirmation_watcher(&p, now + Duration::seconds(300)).len(), 1);
     assert_eq!(a.user(&id).unwrap().state, UserState::Active);
+    assert!(!a.confirmation_due(&p, now + Duration::seconds(300)));
     // Hosted mode confirms at once.
     let hosted = Profile { confirmation_delay_secs: Some(0), ..Profile::onepassword() };
     let (id2, _) =
@@ -227,7 +231,7 @@ async fn onepassword_lifecycle_post_200_delete_suspends() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(b["active"], false);
     let t = c.server.emulator().default_tenant();
-    assert_eq!(t.lock().unwrap().account.user(&id).unwrap().state, UserState::TransferSuspended);
+    assert_eq!(t.write().account.user(&id).unwrap().state, UserState::TransferSuspended);
 }
 
 #[tokio::test]
@@ -470,7 +474,7 @@ async fn bad_input_gets_scim_errors_and_changes_nothing() {
     // The last owner cannot be suspended.
     let owner = {
         let t = c.server.emulator().default_tenant();
-        let t = t.lock().unwrap();
+        let t = t.read();
         t.account.users().find(|u| t.account.is_owner(&u.id)).unwrap().id.clone()
     };
     let (s, b) = c.call(Method::DELETE, &format!("/Users/{owner}"), None).await;

@@ -457,7 +457,7 @@ async fn run_case(server: &emulator::TestServer, case: usize, ops: Vec<Op>) -> R
         })
         .map_err(|e| e.to_string())?;
     let (token, events_token) = {
-        let t = tenant.lock().map_err(|e| e.to_string())?;
+        let t = tenant.read();
         (t.scim_token.clone(), t.events_token.clone())
     };
     let retry = RetryPolicy::default().base_delay(Duration::from_millis(1)).jitter(0.0);

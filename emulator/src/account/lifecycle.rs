@@ -387,9 +387,8 @@ impl Account {
 
     /// A new number for each listing, to seed the order of a shuffled list (the real bridge's
     /// order changes between calls; this keeps it reproducible for a given request sequence).
-    pub fn next_list_nonce(&mut self) -> u64 {
-        self.list_calls += 1;
-        self.list_calls
+    pub fn next_list_nonce(&self) -> u64 {
+        self.list_calls.next()
     }
 
     /// The invitation e-mails the account would have sent, oldest first.
@@ -651,6 +650,25 @@ impl Account {
         let mut changes = vec![Change::InvitationAccepted { user }];
         changes.extend(self.run_confirmation_watcher(profile, now));
         Ok(changes)
+    }
+
+    /// Whether [`Account::run_confirmation_watcher`] would confirm anyone at `now`: lets readers
+    /// skip taking the account exclusively when there is nothing to do (nearly always).
+    pub fn confirmation_due(&self, profile: &Profile, now: DateTime<Utc>) -> bool {
+        if self.awaiting_confirmation.is_empty() {
+            return false;
+        }
+        let Some(delay) = profile.confirmation_delay_secs else { return false };
+        let delay = Duration::seconds(i64::try_from(delay).unwrap_or(i64::MAX / 1000));
+        self.awaiting_confirmation.iter().any(|id| {
+            self.users.get(id).is_none_or(|u| match u.signed_up_at {
+                // Entries the watcher would drop count as due, so it gets to drop them.
+                Some(signed_up) => {
+                    u.state != UserState::TransferStarted || signed_up + delay <= now
+                }
+                None => true,
+            })
+        })
     }
 
     /// The confirmation watcher: confirms (`ACTIVE`) every signed-up invited user whose sign-up

@@ -5,6 +5,7 @@
 //! API log, so the audit trail can never disagree with the state.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value};
@@ -41,7 +42,25 @@ pub struct Account {
     /// (run before every request) does not scan the whole account.
     awaiting_confirmation: Vec<String>,
     /// How many listings have been served: seeds the per-call order of shuffled lists.
-    list_calls: u64,
+    list_calls: ListCounter,
+}
+
+/// A counter that shared readers can bump: listing is a read, yet each listing of a shuffled
+/// profile needs its own number.
+#[derive(Debug, Default)]
+struct ListCounter(AtomicU64);
+
+impl ListCounter {
+    /// The next number, starting at 1.
+    fn next(&self) -> u64 {
+        self.0.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
+impl Clone for ListCounter {
+    fn clone(&self) -> Self {
+        ListCounter(AtomicU64::new(self.0.load(Ordering::Relaxed)))
+    }
 }
 
 /// Why the account refused an operation. Each maps to one SCIM error in the HTTP layer.

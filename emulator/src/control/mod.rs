@@ -105,13 +105,14 @@ pub fn export_seed(tenant: &Tenant) -> Seed {
     let has_events = !(events.audit_events.is_empty()
         && events.item_usages.is_empty()
         && events.signin_attempts.is_empty());
+    let faults = tenant.faults().rules();
     Seed {
         profile: serde_json::to_value(&tenant.profile).ok(),
         users,
         groups,
         outbox,
         events: has_events.then_some(events),
-        faults: tenant.faults.rules(),
+        faults,
     }
 }
 

@@ -124,14 +124,17 @@ pub fn snapshot(emulator: &Emulator, generation: u64) -> StateDoc {
         .tenants()
         .iter()
         .map(|shared| {
-            let t = shared.lock().unwrap_or_else(|e| e.into_inner());
+            let t = shared.read();
+            // Its own statement: a guard in the struct literal would live to the end of it,
+            // and `export_seed` takes the same (non-reentrant) lock.
+            let ratelimits = t.faults().limiter.config().clone();
             SavedTenant {
                 name: t.id.0.clone(),
                 scim_token: t.scim_token.clone(),
                 events_token: t.events_token.clone(),
                 profile: t.profile.clone(),
                 clock: SavedClock::of(&t.clock),
-                ratelimits: t.faults.limiter.config().clone(),
+                ratelimits,
                 seed: Seed { profile: None, ..super::export_seed(&t) },
             }
         })
@@ -175,7 +178,7 @@ pub fn restore(emulator: &Emulator, doc: &StateDoc) -> Result<(), String> {
                 .map_err(|e| fail(e.to_string()))?,
         };
         {
-            let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
+            let mut t = shared.write();
             let rebuilt = Tenant::build(
                 id.clone(),
                 saved.scim_token.clone(),
@@ -187,7 +190,7 @@ pub fn restore(emulator: &Emulator, doc: &StateDoc) -> Result<(), String> {
             )
             .map_err(fail)?;
             *t = rebuilt;
-            t.faults.limiter.configure(saved.ratelimits.clone()).map_err(fail)?;
+            t.faults().limiter.configure(saved.ratelimits.clone()).map_err(fail)?;
         }
         emulator.reindex_tokens(&id);
         emulator.control().set_origin(
@@ -323,14 +326,14 @@ mod tests {
             .create_tenant(TenantSpec { name: Some("acme".into()), ..Default::default() })
             .unwrap();
         let (scim, events) = {
-            let mut t = t.lock().unwrap();
+            let mut t = t.write();
             t.clock.advance(chrono::Duration::seconds(90));
-            t.faults
+            t.faults()
                 .add_all(vec![
                     serde_json::from_value(serde_json::json!({"action": {"status": 503}})).unwrap(),
                 ])
                 .unwrap();
-            t.faults.limiter.configure(RateLimitConfig::events_api_documented()).unwrap();
+            t.faults().limiter.configure(RateLimitConfig::events_api_documented()).unwrap();
             (t.scim_token.clone(), t.events_token.clone())
         };
         a.control().changed();
@@ -339,13 +342,13 @@ mod tests {
         let b = emulator();
         assert!(load(&b, &path).unwrap());
         let (found, _) = b.resolve_token(&scim).expect("scim token restored");
-        let t = found.lock().unwrap();
+        let t = found.read();
         assert_eq!(t.id.0, "acme");
         let restored_events = t.events_token.clone();
         let _ = events;
         assert_eq!(t.clock.now(), Clock::default_manual_start() + chrono::Duration::seconds(90));
-        assert_eq!(t.faults.rules().len(), 1);
-        assert_eq!(t.faults.limiter.config(), &RateLimitConfig::events_api_documented());
+        assert_eq!(t.faults().rules().len(), 1);
+        assert_eq!(t.faults().limiter.config(), &RateLimitConfig::events_api_documented());
         drop(t);
         assert!(b.resolve_token(&restored_events).is_some());
     }

@@ -52,7 +52,7 @@ pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> 
     let demo = is_default && origin.seed.is_none();
     let seed = origin.seed.as_ref().map(SeedSnapshot::seed).transpose();
     let seed = seed.map_err(TenantOpError::InvalidSeed)?;
-    let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let mut t = shared.write();
     let rebuilt = Tenant::build(
         id.clone(),
         t.scim_token.clone(),
@@ -74,7 +74,7 @@ pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> 
 pub fn reset_all(emu: &Emulator) -> Result<(), TenantOpError> {
     let default = TenantId::default_tenant();
     for shared in emu.tenants() {
-        let id = shared.lock().unwrap_or_else(|e| e.into_inner()).id.clone();
+        let id = shared.read().id.clone();
         if id != default {
             emu.delete_tenant(&id);
             emu.control().forget(&id);
@@ -89,7 +89,7 @@ pub fn import(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), TenantOp
     // Import starts from the tenant's base profile (as created), not its current switches.
     let base_profile =
         emu.control().origin(id).profile.unwrap_or_else(|| emu.config().profile.clone());
-    let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let mut t = shared.write();
     let mut rebuilt = Tenant::build(
         id.clone(),
         t.scim_token.clone(),
@@ -102,9 +102,9 @@ pub fn import(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), TenantOp
     .map_err(TenantOpError::InvalidSeed)?;
     keep_event_log_unless_seeded(&mut t, &mut rebuilt, seed);
     rebuilt.journal = std::mem::take(&mut t.journal);
-    let limits = t.faults.limiter.config().clone();
+    let limits = t.faults().limiter.config().clone();
     // The limits were valid when configured, so re-applying them cannot fail.
-    let _ = rebuilt.faults.limiter.configure(limits);
+    let _ = rebuilt.faults().limiter.configure(limits);
     *t = rebuilt;
     drop(t);
     emu.reindex_tokens(id);
@@ -124,7 +124,7 @@ fn keep_event_log_unless_seeded(old: &mut Tenant, rebuilt: &mut Tenant, seed: &S
 /// appended. All or nothing.
 pub fn merge_seed(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), TenantOpError> {
     let shared = emu.tenant(id).ok_or_else(|| TenantOpError::NotFound(id.0.clone()))?;
-    let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let mut t = shared.write();
     // The current state as a seed, plus the additions, rebuilt as one document: the account
     // checks the combination (a userName already taken is an error naming it).
     let mut combined = super::export_seed(&t);
@@ -150,7 +150,7 @@ pub fn merge_seed(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), Tena
         }
         None => t.profile.clone(),
     };
-    let mut faults = t.faults.clone();
+    let mut faults = t.faults().clone();
     faults
         .add_all(seed.faults.clone())
         .map_err(|e| TenantOpError::InvalidSeed(format!("faults: {e}")))?;
@@ -167,7 +167,7 @@ pub fn merge_seed(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), Tena
     .map_err(TenantOpError::InvalidSeed)?;
     keep_event_log_unless_seeded(&mut t, &mut rebuilt, seed);
     rebuilt.journal = std::mem::take(&mut t.journal);
-    rebuilt.faults = faults;
+    rebuilt.faults = std::sync::Mutex::new(faults);
     *t = rebuilt;
     drop(t);
     emu.reindex_tokens(id);
@@ -198,7 +198,7 @@ mod tests {
         let id = TenantId::default_tenant();
         let shared = emu.tenant(&id).unwrap();
         let before = {
-            let mut t = shared.lock().unwrap();
+            let mut t = shared.write();
             let before = t.account.export();
             let t = &mut *t;
             let input = UserInput {
@@ -211,7 +211,7 @@ mod tests {
             before
         };
         reset_tenant(&emu, &id).unwrap();
-        let t = shared.lock().unwrap();
+        let t = shared.read();
         assert!(t.account.user_by_user_name("carol@example.com").is_none());
         let ann = t.account.user_by_user_name("ann@example.com").unwrap();
         assert_eq!(ann.external_id().as_deref(), Some("ext-ann"));

@@ -2,8 +2,9 @@
 //! token, applies the tenant's rate limiter and fault rules, and records the request in the
 //! tenant's journal. Admin requests only mark persistent changes.
 //!
-//! Decisions are made under the tenant lock; sleeping, calling the handler and building the
-//! response happen after it is released.
+//! Decisions and journal entries need only shared access to the tenant plus the fault rules' or
+//! the journal's own short lock, so concurrent reads never wait for each other here; sleeping,
+//! calling the handler and building the response happen with no lock held.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -142,9 +143,8 @@ where
     let dropped = decision.firing.as_ref().is_some_and(|(_, a)| a.drop);
     let status = if dropped { 0 } else { resp.status().as_u16() };
     {
-        let mut t = tenant.lock().unwrap_or_else(|e| e.into_inner());
-        let t = &mut *t;
-        t.journal.record(&Received {
+        let t = tenant.read();
+        t.journal().record(&Received {
             method: method.as_str(),
             path,
             query: uri.query().unwrap_or_default(),
@@ -171,12 +171,13 @@ struct Decision {
 }
 
 fn decide(tenant: &SharedTenant, method: &str, path: &str, api: Api) -> Decision {
-    let mut t = tenant.lock().unwrap_or_else(|e| e.into_inner());
+    let t = tenant.read();
     let at = t.clock.now();
-    let verdict = t.faults.limiter.check(api, at);
+    let mut faults = t.faults();
+    let verdict = faults.limiter.check(api, at);
     // A request the limiter refuses never reaches the rules (nor counts for them).
     let firing = if verdict.is_none_or(|v| v.allowed) {
-        t.faults.decide(method, path, api).map(|f| (f.rule_id, f.action))
+        faults.decide(method, path, api).map(|f| (f.rule_id, f.action))
     } else {
         None
     };

@@ -117,7 +117,7 @@ fn authenticate(
     let Some((tenant, kind)) = emu.resolve_token(token) else {
         return Err(fail(server, "invalid token".into()));
     };
-    let t = tenant.lock().unwrap_or_else(|e| e.into_inner());
+    let t = tenant.read();
     if kind == TokenKind::Scim {
         return Err(fail(
             &t.profile,
@@ -160,8 +160,8 @@ pub fn rate_limit_hook(tenant: &mut Tenant, now: DateTime<Utc>) -> Option<Respon
     limiter.check(now).err().map(|e| error_response(&tenant.profile, &e))
 }
 
-fn lock(t: &SharedTenant) -> std::sync::MutexGuard<'_, Tenant> {
-    t.lock().unwrap_or_else(|e| e.into_inner())
+fn lock(t: &SharedTenant) -> std::sync::RwLockWriteGuard<'_, Tenant> {
+    t.write()
 }
 
 fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {

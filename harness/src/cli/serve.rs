@@ -212,9 +212,8 @@ pub async fn run(args: ServeArgs) -> u8 {
                 return super::exit::USAGE;
             }
         };
-        let t = emulator.default_tenant();
-        let mut t = t.lock().unwrap_or_else(|e| e.into_inner());
-        if let Err(e) = t.faults.add_all(rules) {
+        let added = emulator.default_tenant().read().faults().add_all(rules);
+        if let Err(e) = added {
             eprintln!("error: {}: {e}", path.display());
             return super::exit::USAGE;
         }
@@ -308,7 +307,7 @@ pub fn ready_info(emulator: &emulator::Emulator, addr: SocketAddr) -> serde_json
     let base = format!("http://{addr}");
     let (scim_token, events_token) = {
         let t = emulator.default_tenant();
-        let t = t.lock().unwrap_or_else(|e| e.into_inner());
+        let t = t.read();
         (t.scim_token.clone(), t.events_token.clone())
     };
     json!({
@@ -327,7 +326,7 @@ fn print_banner(info: &serde_json::Value, emulator: &emulator::Emulator) {
     let s = |k: &str| info[k].as_str().unwrap_or("").to_owned();
     let (users, profile) = {
         let t = emulator.default_tenant();
-        let t = t.lock().unwrap_or_else(|e| e.into_inner());
+        let t = t.read();
         (t.account.user_count(), format!("{:?}", t.profile.preset).to_lowercase())
     };
     println!("scimulator: 1Password SCIM bridge emulator ({profile} profile, {users} users)");

@@ -154,7 +154,7 @@ impl Target {
                     })
                     .map_err(|e| format!("cannot create the tenant: {e}"))?;
                 let (scim_token, events_token) = {
-                    let t = tenant.lock().unwrap_or_else(|e| e.into_inner());
+                    let t = tenant.read();
                     (t.scim_token.clone(), t.events_token.clone())
                 };
                 Ok(Env {

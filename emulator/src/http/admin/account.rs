@@ -27,7 +27,7 @@ pub(super) async fn outbox(
     Path(name): Path<String>,
 ) -> AdminResult<Json<Value>> {
     let shared = find_tenant(&emu, &name)?;
-    let t = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let t = shared.read();
     // The control API speaks snake_case (`user_id`, `sent_at`), as the URL contract says.
     let invitations: Vec<Value> = t
         .account
@@ -46,7 +46,7 @@ pub(super) async fn accept(
     Path((name, id)): Path<(String, String)>,
 ) -> AdminResult<Json<Value>> {
     let shared = find_tenant(&emu, &name)?;
-    let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let mut t = shared.write();
     let now = t.clock.now();
     let profile = t.profile.clone();
     let changes = t.account.accept_invitation(&id, &profile, now).map_err(account_error)?;
@@ -60,7 +60,7 @@ pub(super) async fn run_confirmations(
     Path(name): Path<String>,
 ) -> AdminResult<Json<Value>> {
     let shared = find_tenant(&emu, &name)?;
-    let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let mut t = shared.write();
     let now = t.clock.now();
     let changes = t.account.confirm_all_now(now);
     t.record(&changes);
@@ -95,7 +95,7 @@ pub(super) async fn set_state(
             body.state
         ))
     })?;
-    let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let mut t = shared.write();
     let now = t.clock.now();
     let changes = t.account.set_user_state(&id, state, now).map_err(account_error)?;
     t.record(&changes);

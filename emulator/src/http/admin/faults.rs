@@ -17,7 +17,7 @@ pub(super) async fn list(
     Path(name): Path<String>,
 ) -> AdminResult<Json<Value>> {
     let shared = find_tenant(&emu, &name)?;
-    let rules = shared.lock().unwrap_or_else(|e| e.into_inner()).faults.list();
+    let rules = shared.read().faults().list();
     Ok(Json(json!({ "faults": rules })))
 }
 
@@ -48,10 +48,10 @@ pub(super) async fn add(
             .map_err(|e| AdminError::bad_request(format!("rule {i}: {e}")))?;
         rules.push(rule);
     }
-    let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
-    let ids = t.faults.add_all(rules).map_err(|e| AdminError::bad_request(e.0))?;
-    let added: Vec<_> = t
-        .faults
+    let t = shared.read();
+    let mut faults = t.faults();
+    let ids = faults.add_all(rules).map_err(|e| AdminError::bad_request(e.0))?;
+    let added: Vec<_> = faults
         .list()
         .into_iter()
         .filter(|r| ids.contains(r.rule.id.as_ref().unwrap_or(&String::new())))
@@ -68,9 +68,10 @@ pub(super) async fn clear(
     Path(name): Path<String>,
 ) -> AdminResult<Json<Value>> {
     let shared = find_tenant(&emu, &name)?;
-    let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
-    let deleted = t.faults.rules().len();
-    t.faults.clear();
+    let t = shared.read();
+    let mut faults = t.faults();
+    let deleted = faults.rules().len();
+    faults.clear();
     Ok(Json(json!({ "deleted": deleted })))
 }
 
@@ -79,7 +80,7 @@ pub(super) async fn remove(
     Path((name, id)): Path<(String, String)>,
 ) -> AdminResult<Response> {
     let shared = find_tenant(&emu, &name)?;
-    if shared.lock().unwrap_or_else(|e| e.into_inner()).faults.remove(&id) {
+    if shared.read().faults().remove(&id) {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
         Err(AdminError::not_found(format!("tenant {name:?} has no fault rule {id:?}")))
@@ -91,7 +92,7 @@ pub(super) async fn limits(
     Path(name): Path<String>,
 ) -> AdminResult<Json<RateLimitConfig>> {
     let shared = find_tenant(&emu, &name)?;
-    let config = shared.lock().unwrap_or_else(|e| e.into_inner()).faults.limiter.config().clone();
+    let config = shared.read().faults().limiter.config().clone();
     Ok(Json(config))
 }
 
@@ -104,8 +105,7 @@ pub(super) async fn set_limits(
     let shared = find_tenant(&emu, &name)?;
     let config: RateLimitConfig = parse_body(&headers, &body)?;
     config.validate().map_err(AdminError::bad_request)?;
-    let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
-    t.faults.limiter.configure(config.clone()).map_err(AdminError::bad_request)?;
+    shared.read().faults().limiter.configure(config.clone()).map_err(AdminError::bad_request)?;
     Ok(Json(config))
 }
 
@@ -114,7 +114,11 @@ pub(super) async fn clear_limits(
     Path(name): Path<String>,
 ) -> AdminResult<Json<RateLimitConfig>> {
     let shared = find_tenant(&emu, &name)?;
-    let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
-    t.faults.limiter.configure(RateLimitConfig::default()).map_err(AdminError::bad_request)?;
+    shared
+        .read()
+        .faults()
+        .limiter
+        .configure(RateLimitConfig::default())
+        .map_err(AdminError::bad_request)?;
     Ok(Json(RateLimitConfig::default()))
 }

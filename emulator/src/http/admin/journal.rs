@@ -37,7 +37,7 @@ pub(super) async fn list(
 ) -> AdminResult<Json<Value>> {
     let shared = find_tenant(&emu, &name)?;
     let f = filter(&q)?;
-    let requests = shared.lock().unwrap_or_else(|e| e.into_inner()).journal.select(&f);
+    let requests = shared.read().journal().select(&f);
     Ok(Json(json!({ "requests": requests })))
 }
 
@@ -48,7 +48,7 @@ pub(super) async fn count(
 ) -> AdminResult<Json<Value>> {
     let shared = find_tenant(&emu, &name)?;
     let f = filter(&q)?;
-    let count = shared.lock().unwrap_or_else(|e| e.into_inner()).journal.count(&f);
+    let count = shared.read().journal().count(&f);
     Ok(Json(json!({ "count": count })))
 }
 
@@ -57,8 +57,9 @@ pub(super) async fn clear(
     Path(name): Path<String>,
 ) -> AdminResult<Json<Value>> {
     let shared = find_tenant(&emu, &name)?;
-    let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
-    let deleted = t.journal.len();
-    t.journal.clear();
+    let t = shared.read();
+    let mut journal = t.journal();
+    let deleted = journal.len();
+    journal.clear();
     Ok(Json(json!({ "deleted": deleted })))
 }

@@ -34,8 +34,8 @@ fn view(t: &Tenant) -> Value {
         "events_path": "/api",
         "preset": t.profile.preset,
         "clock": clock_json(t),
-        "journal_size": t.journal.len(),
-        "fault_rules": t.faults.rules().len(),
+        "journal_size": t.journal().len(),
+        "fault_rules": t.faults().rules().len(),
     })
 }
 
@@ -47,8 +47,7 @@ fn op_error(e: TenantOpError) -> AdminError {
 }
 
 pub(super) async fn list(State(emu): State<Emulator>) -> Json<Value> {
-    let tenants: Vec<Value> =
-        emu.tenants().iter().map(|t| view(&t.lock().unwrap_or_else(|e| e.into_inner()))).collect();
+    let tenants: Vec<Value> = emu.tenants().iter().map(|t| view(&t.read())).collect();
     Json(json!({"tenants": tenants}))
 }
 
@@ -97,14 +96,14 @@ pub(super) async fn create(
             AdminError::bad_request(e.to_string())
         }
     })?;
-    let t = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let t = shared.read();
     emu.control().set_origin(t.id.clone(), Origin { seed: snapshot, profile, generated_token });
     Ok((StatusCode::CREATED, Json(view(&t))).into_response())
 }
 
 pub(super) async fn show(State(emu): State<Emulator>, Path(name): Path<String>) -> AdminResult {
     let shared = find_tenant(&emu, &name)?;
-    let t = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let t = shared.read();
     Ok(Json(view(&t)).into_response())
 }
 
@@ -156,7 +155,7 @@ pub(super) async fn reset(
                 None => emu.tenants(),
             };
             for t in targets {
-                t.lock().unwrap_or_else(|e| e.into_inner()).journal.clear();
+                t.read().journal().clear();
             }
             Ok(Json(json!({"reset": "journal", "tenant": tenant})))
         }
@@ -185,7 +184,7 @@ pub(super) async fn export(
     Path(name): Path<String>,
 ) -> AdminResult<Json<Seed>> {
     let shared = find_tenant(&emu, &name)?;
-    let t = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let t = shared.read();
     Ok(Json(export_seed(&t)))
 }
 
@@ -206,7 +205,7 @@ pub(super) async fn clock(
     Path(name): Path<String>,
 ) -> AdminResult<Json<Value>> {
     let shared = find_tenant(&emu, &name)?;
-    let t = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let t = shared.read();
     Ok(Json(clock_json(&t)))
 }
 
@@ -252,7 +251,7 @@ pub(super) async fn set_clock(
                 .to_utc(),
         ),
     };
-    let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let mut t = shared.write();
     match change {
         Change::Advance(secs) => t.clock.advance(chrono::Duration::seconds(secs)),
         Change::Set(at) => t.clock.set(at),

@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 
 use super::error::{ApiError, scim_response};
 use super::extract::{MAX_BODY_BYTES, ScimTenant};
-use super::{list, lock, schemas};
+use super::{list, read, schemas};
 use crate::profile::Profile;
 
 fn profile_of(auth: &ScimTenant) -> Profile {
-    lock(&auth.tenant).profile.clone()
+    read(&auth.tenant).profile.clone()
 }
 
 /// `GET /ServiceProviderConfig`, as recorded from the real bridge.
@@ -107,7 +107,7 @@ pub async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
 
 /// `GET /health` (authenticated): the bridge's health report.
 pub async fn health(auth: ScimTenant) -> Response {
-    let t = lock(&auth.tenant);
+    let t = read(&auth.tenant);
     let now = t.clock.now();
     let watcher_state =
         if t.profile.confirmation_delay_secs.is_some() { "healthy" } else { "disconnected" };

@@ -12,7 +12,7 @@ use super::list::{self, ListParams, Listing};
 use super::patch::{self, PatchOptions};
 use super::render::Rendered;
 use super::users::query_pairs;
-use super::{lock, render, resource, schemas};
+use super::{read, render, resource, schemas, write};
 use crate::account::{AccountError, Group, GroupInput};
 use crate::profile::Profile;
 use crate::tenant::Tenant;
@@ -25,7 +25,7 @@ fn visible(g: &Group, p: &Profile) -> bool {
 
 /// The ListResponse for groups matching `params`.
 pub(super) fn search(
-    t: &mut Tenant,
+    t: &Tenant,
     params: ListParams,
     base: &str,
 ) -> Result<Listing<'static>, ScimError> {
@@ -53,15 +53,15 @@ pub(super) fn search(
 /// `GET /Groups`.
 pub async fn list(auth: ScimTenant, q: Pairs) -> Result<Response, ApiError> {
     let params = ListParams::from_query(&query_pairs(q)?, messages::GROUP)?;
-    let mut t = lock(&auth.tenant);
-    Ok(scim_response(StatusCode::OK, &search(&mut t, params, &auth.base_url)?))
+    let t = read(&auth.tenant);
+    Ok(scim_response(StatusCode::OK, &search(&t, params, &auth.base_url)?))
 }
 
 /// `POST /Groups/.search`.
 pub async fn search_post(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
     let params = ListParams::from_search(&body, messages::GROUP)?;
-    let mut t = lock(&auth.tenant);
-    Ok(scim_response(StatusCode::OK, &search(&mut t, params, &auth.base_url)?))
+    let t = read(&auth.tenant);
+    Ok(scim_response(StatusCode::OK, &search(&t, params, &auth.base_url)?))
 }
 
 fn visible_group<'a>(t: &'a Tenant, id: &str) -> Result<&'a Group, ApiError> {
@@ -80,7 +80,7 @@ fn render_one(t: &Tenant, id: &str, base: &str, q: &[(String, String)]) -> Resul
 /// `GET /Groups/{id}`.
 pub async fn get(auth: ScimTenant, Path(id): Path<String>, q: Pairs) -> Result<Response, ApiError> {
     let q = query_pairs(q)?;
-    let t = lock(&auth.tenant);
+    let t = read(&auth.tenant);
     let body = render_one(&t, &id, &auth.base_url, &q)?;
     drop(t);
     Ok(scim_response(StatusCode::OK, &body))
@@ -134,7 +134,7 @@ fn body_object(body: Value) -> Result<Map<String, Value>, ApiError> {
 /// `POST /Groups`.
 pub async fn create(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
     let input = group_input(body_object(body)?)?;
-    let mut guard = lock(&auth.tenant);
+    let mut guard = write(&auth.tenant);
     let t = &mut *guard;
     let now = t.clock.now();
     let (id, changes) = t.account.create_group(input, &t.profile, &mut t.ids, now)?;
@@ -165,7 +165,7 @@ pub async fn replace(
         ))));
     }
     let input = group_input(doc)?;
-    let mut guard = lock(&auth.tenant);
+    let mut guard = write(&auth.tenant);
     let t = &mut *guard;
     visible_group(t, &id)?;
     let now = t.clock.now();
@@ -182,7 +182,7 @@ pub async fn patch(
     Path(id): Path<String>,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ApiError> {
-    let mut guard = lock(&auth.tenant);
+    let mut guard = write(&auth.tenant);
     let t = &mut *guard;
     let g = visible_group(t, &id)?;
     let mut doc = g.attrs.clone();
@@ -205,7 +205,7 @@ pub async fn patch(
 
 /// `DELETE /Groups/{id}`.
 pub async fn delete(auth: ScimTenant, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let mut guard = lock(&auth.tenant);
+    let mut guard = write(&auth.tenant);
     let t = &mut *guard;
     if visible_group(t, &id).is_err() && !t.profile.delete_unknown_is_404 {
         return Ok(StatusCode::NO_CONTENT.into_response());

@@ -7,7 +7,7 @@
 //! - [`render`]: payload shapes and projection; [`resource`]: input checks and coercion;
 //! - [`schemas`]: attribute definitions; [`error`]: the one error-to-response mapping.
 
-use std::sync::MutexGuard;
+use std::sync::{RwLockReadGuard, RwLockWriteGuard};
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -35,10 +35,10 @@ use extract::{ScimBody, ScimTenant};
 use list::ListParams;
 use render::Rendered;
 
-/// Locks a tenant and lets the confirmation watcher catch up to the tenant's clock first, so
-/// confirmation happens exactly when a manual clock says it is due.
-pub fn lock(tenant: &SharedTenant) -> MutexGuard<'_, Tenant> {
-    let mut guard = tenant.lock().unwrap_or_else(|e| e.into_inner());
+/// Exclusive access to a tenant, for a change, after the confirmation watcher caught up to the
+/// tenant's clock, so confirmation happens exactly when a manual clock says it is due.
+pub fn write(tenant: &SharedTenant) -> RwLockWriteGuard<'_, Tenant> {
+    let mut guard = tenant.write();
     let t = &mut *guard;
     let now = t.clock.now();
     let changes = t.account.run_confirmation_watcher(&t.profile, now);
@@ -48,19 +48,33 @@ pub fn lock(tenant: &SharedTenant) -> MutexGuard<'_, Tenant> {
     guard
 }
 
+/// Shared access to a tenant, for a read, after the confirmation watcher caught up. Reads
+/// run in parallel; only when a confirmation is due does this take the lock alone to confirm,
+/// then read again (each pass confirms everything due, so it settles at once).
+pub fn read(tenant: &SharedTenant) -> RwLockReadGuard<'_, Tenant> {
+    loop {
+        let guard = tenant.read();
+        if !guard.account.confirmation_due(&guard.profile, guard.clock.now()) {
+            return guard;
+        }
+        drop(guard);
+        drop(write(tenant));
+    }
+}
+
 /// `POST /.search` at the root: users then groups.
 async fn search_all(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
     let params = ListParams::from_search(&body, messages::USER)?;
     let all = ListParams { start_index: 1, count: list::MAX_RESULTS, ..params.clone() };
-    let mut t = lock(&auth.tenant);
+    let t = read(&auth.tenant);
     let base = &auth.base_url;
-    let mut resources: Vec<Value> = users::search(&mut t, all.clone(), base)?
+    let mut resources: Vec<Value> = users::search(&t, all.clone(), base)?
         .resources
         .into_iter()
         .map(Rendered::into_value)
         .collect();
     resources
-        .extend(groups::search(&mut t, all, base)?.resources.into_iter().map(Rendered::into_value));
+        .extend(groups::search(&t, all, base)?.resources.into_iter().map(Rendered::into_value));
     let total = resources.len();
     let start = params.start_index.saturating_sub(1).min(total);
     let page = resources.into_iter().skip(start).take(params.count).map(Rendered::Tree).collect();

@@ -13,7 +13,7 @@ use super::error::{ApiError, scim_response};
 use super::extract::{ScimBody, ScimTenant};
 use super::list::{self, IndexedLookup, ListParams, Listing};
 use super::patch::{self, PatchOptions};
-use super::{lock, render, resource, schemas};
+use super::{read, render, resource, schemas, write};
 use crate::account::{AccountError, UserInput};
 use crate::profile::DuplicateUserName;
 use crate::tenant::Tenant;
@@ -28,7 +28,7 @@ pub(super) fn query_pairs(q: Pairs) -> Result<Vec<(String, String)>, ApiError> {
 
 /// The ListResponse for users matching `params`.
 pub(super) fn search<'a>(
-    t: &'a mut Tenant,
+    t: &'a Tenant,
     params: ListParams,
     base: &str,
 ) -> Result<Listing<'a>, ScimError> {
@@ -69,15 +69,15 @@ pub(super) fn search<'a>(
 /// `GET /Users`.
 pub async fn list(auth: ScimTenant, q: Pairs) -> Result<Response, ApiError> {
     let params = ListParams::from_query(&query_pairs(q)?, messages::USER)?;
-    let mut t = lock(&auth.tenant);
-    Ok(scim_response(StatusCode::OK, &search(&mut t, params, &auth.base_url)?))
+    let t = read(&auth.tenant);
+    Ok(scim_response(StatusCode::OK, &search(&t, params, &auth.base_url)?))
 }
 
 /// `POST /Users/.search`.
 pub async fn search_post(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
     let params = ListParams::from_search(&body, messages::USER)?;
-    let mut t = lock(&auth.tenant);
-    Ok(scim_response(StatusCode::OK, &search(&mut t, params, &auth.base_url)?))
+    let t = read(&auth.tenant);
+    Ok(scim_response(StatusCode::OK, &search(&t, params, &auth.base_url)?))
 }
 
 /// The response carrying user `id`, rendered (and projected by the query `q`) under the lock.
@@ -97,7 +97,7 @@ fn user_response(
 /// `GET /Users/{id}`.
 pub async fn get(auth: ScimTenant, Path(id): Path<String>, q: Pairs) -> Result<Response, ApiError> {
     let q = query_pairs(q)?;
-    let t = lock(&auth.tenant);
+    let t = read(&auth.tenant);
     user_response(&t, StatusCode::OK, &id, &auth.base_url, &q)
 }
 
@@ -129,7 +129,7 @@ fn body_object(body: Value) -> Result<Map<String, Value>, ApiError> {
 /// `POST /Users`: invites a user.
 pub async fn create(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
     let input = user_input(body_object(body)?)?;
-    let mut guard = lock(&auth.tenant);
+    let mut guard = write(&auth.tenant);
     let t = &mut *guard;
     let now = t.clock.now();
     let (status, id) = match t.account.create_user(input, &t.profile, &mut t.ids, now) {
@@ -185,7 +185,7 @@ pub async fn replace(
     let doc = body_object(body)?;
     check_id(&doc, &id)?;
     let input = user_input(doc)?;
-    let mut guard = lock(&auth.tenant);
+    let mut guard = write(&auth.tenant);
     let t = &mut *guard;
     let now = t.clock.now();
     let changes = t.account.replace_user(&id, input, &t.profile, &mut t.ids, now)?;
@@ -199,7 +199,7 @@ pub async fn patch(
     Path(id): Path<String>,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ApiError> {
-    let mut guard = lock(&auth.tenant);
+    let mut guard = write(&auth.tenant);
     let t = &mut *guard;
     let user = t.account.user(&id).ok_or(AccountError::UserNotFound(id.clone()))?;
     let mut doc = user.attrs.to_map();
@@ -216,7 +216,7 @@ pub async fn patch(
 
 /// `DELETE /Users/{id}`: suspends (the real bridge) or removes.
 pub async fn delete(auth: ScimTenant, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let mut guard = lock(&auth.tenant);
+    let mut guard = write(&auth.tenant);
     let t = &mut *guard;
     if t.account.user(&id).is_none() && !t.profile.delete_unknown_is_404 {
         return Ok(StatusCode::NO_CONTENT.into_response());
