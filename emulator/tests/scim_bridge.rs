@@ -43,6 +43,48 @@ fn invite_suspend_reactivate_returns_to_the_previous_state() {
     assert!(a.reactivate_user(&id, now).unwrap().is_empty());
 }
 
+/// Keeps a marker rendering in the user's memo, so a test can see whether a change forgot it.
+fn keep_rendering(a: &Account, id: &str) {
+    let marker = || serde_json::value::RawValue::from_string("\"kept\"".into()).unwrap();
+    a.user(id).unwrap().rendered.get_or_init(marker);
+    assert!(a.user(id).unwrap().rendered.get().is_some());
+}
+
+#[test]
+fn every_change_to_a_user_forgets_its_kept_rendering() {
+    let (mut a, mut ids, now) = fresh();
+    let p = Profile::onepassword();
+    let (id, _) =
+        a.create_user(input(json!({"userName": "m@example.com"})), &p, &mut ids, now).unwrap();
+    let forgotten = |a: &Account| a.user(&id).unwrap().rendered.get().is_none();
+    assert!(forgotten(&a), "a new user has nothing kept");
+
+    keep_rendering(&a, &id);
+    a.suspend_user(&id, &p, now).unwrap();
+    assert!(forgotten(&a), "suspend");
+    keep_rendering(&a, &id);
+    a.reactivate_user(&id, now).unwrap();
+    assert!(forgotten(&a), "reactivate");
+    keep_rendering(&a, &id);
+    a.accept_invitation(&id, &p, now).unwrap();
+    assert!(forgotten(&a), "accept the invitation");
+    keep_rendering(&a, &id);
+    a.run_confirmation_watcher(&p, now + Duration::seconds(300));
+    assert_eq!(a.user(&id).unwrap().state, UserState::Active);
+    assert!(forgotten(&a), "confirmation");
+    keep_rendering(&a, &id);
+    let renamed = input(json!({"userName": "m@example.com", "displayName": "M"}));
+    a.replace_user(&id, renamed, &p, &mut ids, now).unwrap();
+    assert!(forgotten(&a), "replace");
+    keep_rendering(&a, &id);
+    a.set_user_state(&id, UserState::RecoveryStarted, now).unwrap();
+    assert!(forgotten(&a), "set state");
+    // A clone (what exports and atomic changes work on) starts with nothing kept.
+    keep_rendering(&a, &id);
+    assert!(a.user(&id).unwrap().clone().rendered.get().is_none());
+    assert_eq!(a.user(&id).unwrap().clone(), *a.user(&id).unwrap());
+}
+
 #[test]
 fn confirmation_watcher_confirms_after_the_delay_only() {
     let (mut a, mut ids, now) = fresh();

@@ -238,6 +238,7 @@ impl Account {
                 suspended_from: u.suspended_from,
                 pending_email_change: u.pending_email_change,
                 attrs: attrs.into(),
+                rendered: RenderMemo::default(),
             };
             if user.state == UserState::TransferStarted && user.signed_up_at.is_some() {
                 account.awaiting_confirmation.push(id.clone());
@@ -434,6 +435,7 @@ impl Account {
             suspended_from: None,
             pending_email_change: None,
             attrs: attrs.into(),
+            rendered: RenderMemo::default(),
         };
         let user_ref = user.to_ref();
         self.insert_user(user);
@@ -501,6 +503,7 @@ impl Account {
         let old_external = user.external_id().map(Cow::into_owned);
         let mut u =
             self.users.remove(id).ok_or_else(|| AccountError::UserNotFound(id.to_owned()))?;
+        u.rendered.clear();
         u.attrs = Attributes::from(&attrs);
         if old_name != user_name {
             self.by_user_name.remove(&old_name.to_lowercase());
@@ -553,7 +556,7 @@ impl Account {
             return Ok(Vec::new());
         }
         self.check_not_last_owner(id, profile)?;
-        let u = self.users.get_mut(id).ok_or_else(|| AccountError::UserNotFound(id.to_owned()))?;
+        let u = self.user_mut(id)?;
         u.suspended_from = Some(u.state);
         u.state = u.state.suspended();
         u.last_modified = now;
@@ -571,7 +574,7 @@ impl Account {
         if user.active() {
             return Ok(Vec::new());
         }
-        let u = self.users.get_mut(id).ok_or_else(|| AccountError::UserNotFound(id.to_owned()))?;
+        let u = self.user_mut(id)?;
         u.state = match (u.state, u.suspended_from.take()) {
             (UserState::TransferSuspended, _) => UserState::TransferStarted,
             (_, Some(prev)) if prev.is_active() => prev,
@@ -635,7 +638,7 @@ impl Account {
         profile: &Profile,
         now: DateTime<Utc>,
     ) -> Result<Vec<Change>, AccountError> {
-        let u = self.users.get_mut(id).ok_or_else(|| AccountError::UserNotFound(id.to_owned()))?;
+        let u = self.user_mut(id)?;
         if u.state != UserState::TransferStarted || u.signed_up_at.is_some() {
             return Err(AccountError::InvalidValue(format!(
                 "user {id} has no open invitation (state {}{})",
@@ -695,6 +698,7 @@ impl Account {
             if signed_up + delay > now {
                 return true;
             }
+            u.rendered.clear();
             u.state = UserState::Active;
             u.last_modified = now;
             changes.push(Change::UserConfirmed { user: u.to_ref() });
@@ -717,7 +721,7 @@ impl Account {
         state: UserState,
         now: DateTime<Utc>,
     ) -> Result<Vec<Change>, AccountError> {
-        let u = self.users.get_mut(id).ok_or_else(|| AccountError::UserNotFound(id.to_owned()))?;
+        let u = self.user_mut(id)?;
         if u.state == state {
             return Ok(Vec::new());
         }
@@ -832,6 +836,14 @@ impl Account {
 
     // ----- internals -----
 
+    /// A stored user to change. Empties the user's [`RenderMemo`] first: every change to a
+    /// stored user comes through here (or clears it itself), so no reader sees a stale rendering.
+    fn user_mut(&mut self, id: &str) -> Result<&mut User, AccountError> {
+        let u = self.users.get_mut(id).ok_or_else(|| AccountError::UserNotFound(id.to_owned()))?;
+        u.rendered.clear();
+        Ok(u)
+    }
+
     fn insert_user(&mut self, user: User) {
         self.by_user_name.insert(user.user_name.to_lowercase(), user.id.clone());
         if let Some(e) = user.external_id() {
@@ -901,6 +913,7 @@ impl Account {
             suspended_from: None,
             pending_email_change: None,
             attrs: attrs.into(),
+            rendered: RenderMemo::default(),
         });
         self.add_member_raw(GroupKind::Owners, &id);
         self.add_member_raw(GroupKind::TeamMembers, &id);

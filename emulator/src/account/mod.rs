@@ -23,7 +23,7 @@ pub use attributes::{Attributes, Peek, PeekEmail, PeekName};
 pub use group::{Group, GroupKind};
 pub use lifecycle::{GroupInput, UserInput};
 pub use seed::{Invitation, InvitationKind, SeedGroup, SeedRole, SeedUser};
-pub use user::{User, UserState, display_name};
+pub use user::{RenderMemo, User, UserState, display_name};
 
 /// The account state (users, groups, memberships, outbox).
 ///

@@ -4,6 +4,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use scim::messages;
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::account::{Account, Group, Peek, PeekEmail, PeekName, User, display_name};
@@ -32,12 +33,12 @@ pub fn user(u: &User, account: &Account, profile: &Profile, base: &str) -> Value
 }
 
 /// A resource ready to serialise: the bridge's sparse user shape (the default profile, and what
-/// every IdP sync reads) is written straight from the stored attributes without building a JSON
-/// tree; other shapes and projected resources are trees.
+/// every IdP sync reads) is the user's memoised JSON text, copied as it is; other shapes and
+/// projected resources are trees.
 #[derive(Debug)]
 pub enum Rendered<'a> {
-    /// The sparse user shape, serialised directly.
-    SparseUser(SparseUser<'a>),
+    /// JSON text, written verbatim.
+    Raw(&'a RawValue),
     /// Any other resource.
     Tree(Value),
 }
@@ -45,7 +46,7 @@ pub enum Rendered<'a> {
 impl Serialize for Rendered<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Rendered::SparseUser(u) => u.serialize(s),
+            Rendered::Raw(r) => r.serialize(s),
             Rendered::Tree(v) => v.serialize(s),
         }
     }
@@ -55,10 +56,19 @@ impl Rendered<'_> {
     /// The resource as a JSON tree.
     pub fn into_value(self) -> Value {
         match self {
-            Rendered::SparseUser(u) => serde_json::to_value(u).unwrap_or(Value::Null),
+            Rendered::Raw(r) => serde_json::from_str(r.get()).unwrap_or(Value::Null),
             Rendered::Tree(v) => v,
         }
     }
+}
+
+/// The user in the sparse shape, from the user's memo (rendered and kept on first use).
+pub fn sparse_user(u: &User) -> &RawValue {
+    u.rendered.get_or_init(|| {
+        // Serialising borrowed strings into a string cannot fail; `null` keeps this total.
+        let text = serde_json::to_string(&SparseUser::new(u)).unwrap_or_else(|_| "null".into());
+        RawValue::from_string(text).unwrap_or_else(|_| RawValue::NULL.to_owned())
+    })
 }
 
 /// A user in the profile's shape with `projection` applied.
@@ -70,13 +80,14 @@ pub fn user_resource<'a>(
     projection: &Projection,
 ) -> Rendered<'a> {
     if profile.user_payload == UserPayload::Sparse && projection.is_identity() {
-        return Rendered::SparseUser(SparseUser::new(u));
+        return Rendered::Raw(sparse_user(u));
     }
     let tree = user(u, account, profile, base);
     Rendered::Tree(if projection.is_identity() { tree } else { projection.apply(tree) })
 }
 
-/// Profile A: the shape recorded from the real bridge in 2026.
+/// Profile A: the shape recorded from the real bridge in 2026. Responses use it through
+/// [`sparse_user`], which keeps its text.
 #[derive(Debug)]
 pub struct SparseUser<'a> {
     user: &'a User,
