@@ -17,10 +17,8 @@ pub async fn serve(
     emulator: Emulator,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = http::router(emulator);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let app = axum::ServiceExt::<axum::extract::Request>::into_make_service(http::app(emulator));
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 /// An emulator on a random loopback port for the duration of a test (stopped on drop).

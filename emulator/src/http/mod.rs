@@ -8,7 +8,7 @@
 use axum::Router;
 use tower::Layer;
 
-use control_layer::ControlLayer;
+use control_layer::{Control, ControlLayer};
 
 use crate::state::Emulator;
 
@@ -26,12 +26,19 @@ pub fn events_router(emulator: Emulator) -> Router {
 
 /// The whole emulator as one axum `Router`, ready for `axum::serve` or `tower::ServiceExt::oneshot`.
 pub fn router(emulator: Emulator) -> Router {
+    Router::new().fallback_service(app(emulator))
+}
+
+/// The whole emulator as the tower service [`crate::serve`] runs: the routes behind the control
+/// layer, with no outer `Router` (whose fallback would route, and clone a boxed service, once
+/// more per request).
+pub fn app(emulator: Emulator) -> Control<Router> {
     let routes = Router::new()
         .merge(scim::routes())
         .merge(events::routes())
         .nest("/__admin", admin::routes(&emulator))
         .with_state(emulator.clone());
-    with_control(routes, emulator)
+    ControlLayer::new(emulator).layer(routes)
 }
 
 /// `routes` behind the control layer, as a `Router` again. The layer wraps the routes once
