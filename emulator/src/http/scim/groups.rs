@@ -1,23 +1,20 @@
 //! `/Groups`: thin handlers over the account domain.
 
-use axum::extract::{Path, Query, rejection::QueryRejection};
+use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scim::{ScimError, messages};
 use serde_json::{Map, Value, json};
 
 use super::error::{ApiError, scim_response};
-use super::extract::{ScimBody, ScimTenant};
+use super::extract::{QueryPairs, ScimBody, ScimTenant};
 use super::list::{self, ListParams, Listing};
 use super::patch::{self, PatchOptions};
 use super::render::Rendered;
-use super::users::query_pairs;
 use super::{read, render, resource, schemas, write};
 use crate::account::{AccountError, Group, GroupInput};
 use crate::profile::Profile;
 use crate::tenant::Tenant;
-
-type Pairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
 fn visible(g: &Group, p: &Profile) -> bool {
     !(p.hide_builtin_groups && g.kind.is_builtin())
@@ -29,7 +26,7 @@ pub(super) fn search(
     params: ListParams,
     base: &str,
 ) -> Result<Listing<'static>, ScimError> {
-    let filter = list::admit_filter(params.filter.clone(), &t.profile, true)?;
+    let filter = list::admit_filter(params.filter.as_ref(), &t.profile, true)?;
     let Tenant { account, profile, .. } = t;
     let shuffle = profile.shuffle_list_order.then(|| account.next_list_nonce());
     let mut ids = Vec::new();
@@ -51,8 +48,8 @@ pub(super) fn search(
 }
 
 /// `GET /Groups`.
-pub async fn list(auth: ScimTenant, q: Pairs) -> Result<Response, ApiError> {
-    let params = ListParams::from_query(&query_pairs(q)?, messages::GROUP)?;
+pub async fn list(auth: ScimTenant, QueryPairs(q): QueryPairs) -> Result<Response, ApiError> {
+    let params = ListParams::from_query(&q, messages::GROUP)?;
     let t = read(&auth.tenant);
     Ok(scim_response(StatusCode::OK, &search(&t, params, &auth.base_url)?))
 }
@@ -78,8 +75,11 @@ fn render_one(t: &Tenant, id: &str, base: &str, q: &[(String, String)]) -> Resul
 }
 
 /// `GET /Groups/{id}`.
-pub async fn get(auth: ScimTenant, Path(id): Path<String>, q: Pairs) -> Result<Response, ApiError> {
-    let q = query_pairs(q)?;
+pub async fn get(
+    auth: ScimTenant,
+    Path(id): Path<String>,
+    QueryPairs(q): QueryPairs,
+) -> Result<Response, ApiError> {
     let t = read(&auth.tenant);
     let body = render_one(&t, &id, &auth.base_url, &q)?;
     drop(t);

@@ -132,22 +132,22 @@ fn is_core_attr(p: &AttrPath, name: &str, core: &str) -> bool {
 
 /// An index-answerable filter: `userName eq "x"` or `externalId eq "x"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IndexedLookup {
+pub enum IndexedLookup<'f> {
     /// `userName eq` (case-insensitive).
-    UserName(String),
+    UserName(&'f str),
     /// `externalId eq` (case-exact).
-    ExternalId(String),
+    ExternalId(&'f str),
 }
 
 /// Recognises the filters the account's indexes answer.
-pub fn indexed_user_lookup(f: &Filter) -> Option<IndexedLookup> {
+pub fn indexed_user_lookup(f: &Filter) -> Option<IndexedLookup<'_>> {
     let Filter::Compare { path, op: CompareOp::Eq, value: CompValue::String(v) } = f else {
         return None;
     };
     if is_core_attr(path, "userName", messages::USER) {
-        Some(IndexedLookup::UserName(v.clone()))
+        Some(IndexedLookup::UserName(v))
     } else if is_core_attr(path, "externalId", messages::USER) {
-        Some(IndexedLookup::ExternalId(v.clone()))
+        Some(IndexedLookup::ExternalId(v))
     } else {
         None
     }
@@ -158,14 +158,13 @@ pub fn indexed_user_lookup(f: &Filter) -> Option<IndexedLookup> {
 pub fn supported_by_bridge(f: &Filter, group: bool) -> bool {
     match f {
         Filter::Compare { path, op: CompareOp::Eq, .. } => {
-            let name = path.name.to_ascii_lowercase();
-            let sub = path.sub_attr.as_deref().map(str::to_ascii_lowercase);
-            matches!(
-                (group, name.as_str(), sub.as_deref()),
-                (false, "username" | "externalid" | "id", None)
-                    | (false, "emails", Some("value"))
-                    | (true, "displayname" | "externalid" | "id", None)
-            )
+            let is = |n: &str| path.name.eq_ignore_ascii_case(n);
+            match (group, path.sub_attr.as_deref()) {
+                (false, None) => is("userName") || is("externalId") || is("id"),
+                (false, Some(sub)) => is("emails") && sub.eq_ignore_ascii_case("value"),
+                (true, None) => is("displayName") || is("externalId") || is("id"),
+                (true, Some(_)) => false,
+            }
         }
         Filter::ValuePath { attr, filter } => {
             !group && attr.name.eq_ignore_ascii_case("emails") && {
@@ -186,13 +185,13 @@ pub fn supported_by_bridge(f: &Filter, group: bool) -> bool {
 
 /// Decides what to do with a filter under the profile: `Ok(Some(f))` evaluate it, `Ok(None)`
 /// ignore it (the "ignore unsupported filters" switch), or an `invalidFilter` error.
-pub fn admit_filter(
-    filter: Option<Filter>,
+pub fn admit_filter<'f>(
+    filter: Option<&'f Filter>,
     profile: &Profile,
     group: bool,
-) -> Result<Option<Filter>, ScimError> {
+) -> Result<Option<&'f Filter>, ScimError> {
     match filter {
-        Some(f) if profile.restrict_filters && !supported_by_bridge(&f, group) => {
+        Some(f) if profile.restrict_filters && !supported_by_bridge(f, group) => {
             if profile.ignore_unsupported_filters {
                 Ok(None)
             } else {

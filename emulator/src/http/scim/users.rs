@@ -1,30 +1,19 @@
 //! `/Users`: thin handlers over the account domain.
 
-use std::borrow::Cow;
-
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query};
+use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scim::{ScimError, messages};
 use serde_json::{Map, Value};
 
 use super::error::{ApiError, scim_response};
-use super::extract::{ScimBody, ScimTenant};
+use super::extract::{QueryPairs, ScimBody, ScimTenant};
 use super::list::{self, IndexedLookup, ListParams, Listing};
 use super::patch::{self, PatchOptions};
 use super::{read, render, resource, schemas, write};
-use crate::account::{AccountError, UserInput};
+use crate::account::{AccountError, User, UserInput};
 use crate::profile::DuplicateUserName;
 use crate::tenant::Tenant;
-
-type Pairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
-
-/// Reads the query string, turning a malformed one into a SCIM error.
-pub(super) fn query_pairs(q: Pairs) -> Result<Vec<(String, String)>, ApiError> {
-    q.map(|Query(p)| p)
-        .map_err(|e| ApiError(ScimError::invalid_value(format!("malformed query string: {e}"))))
-}
 
 /// The ListResponse for users matching `params`.
 pub(super) fn search<'a>(
@@ -32,43 +21,44 @@ pub(super) fn search<'a>(
     params: ListParams,
     base: &str,
 ) -> Result<Listing<'a>, ScimError> {
-    let filter = list::admit_filter(params.filter.clone(), &t.profile, false)?;
+    let filter = list::admit_filter(params.filter.as_ref(), &t.profile, false)?;
     let shuffle = t.profile.shuffle_list_order.then(|| t.account.next_list_nonce());
     let Tenant { account, profile, .. } = t;
     let (account, profile): (&'a _, &'a _) = (account, profile);
-    let ids: Cow<'_, [String]> = match &filter {
-        None => Cow::Borrowed(account.user_ids()),
-        Some(f) => Cow::Owned(match list::indexed_user_lookup(f) {
-            Some(IndexedLookup::UserName(v)) => {
-                account.user_by_user_name(&v).map(|u| u.id.clone()).into_iter().collect()
-            }
-            Some(IndexedLookup::ExternalId(v)) => {
-                account.users_by_external_id(&v).map(|u| u.id.clone()).collect()
-            }
+    // The matching users; `None` when there is no filter (all of them, in account order).
+    let matched: Option<Vec<&'a User>> = match filter {
+        None => None,
+        Some(f) => Some(match list::indexed_user_lookup(f) {
+            Some(IndexedLookup::UserName(v)) => account.user_by_user_name(v).into_iter().collect(),
+            Some(IndexedLookup::ExternalId(v)) => account.users_by_external_id(v).collect(),
             None => {
                 let mut out = Vec::new();
                 for u in account.users() {
                     let doc = render::full_user(u, account, profile, base);
                     if f.matches(&doc, &schemas::USER)? {
-                        out.push(u.id.clone());
+                        out.push(u);
                     }
                 }
                 out
             }
         }),
     };
-    let positions = list::page_positions(ids.len(), &params, shuffle);
-    let resources = positions
+    let total = matched.as_ref().map_or(account.user_ids().len(), Vec::len);
+    let at = |i: usize| match &matched {
+        Some(users) => users.get(i).copied(),
+        None => account.user_ids().get(i).and_then(|id| account.user(id)),
+    };
+    let resources = list::page_positions(total, &params, shuffle)
         .into_iter()
-        .filter_map(|i| account.user(&ids[i]))
+        .filter_map(at)
         .map(|u| render::user_resource(u, account, profile, base, &params.projection))
         .collect();
-    Ok(Listing::new(resources, ids.len(), params.start_index, profile))
+    Ok(Listing::new(resources, total, params.start_index, profile))
 }
 
 /// `GET /Users`.
-pub async fn list(auth: ScimTenant, q: Pairs) -> Result<Response, ApiError> {
-    let params = ListParams::from_query(&query_pairs(q)?, messages::USER)?;
+pub async fn list(auth: ScimTenant, QueryPairs(q): QueryPairs) -> Result<Response, ApiError> {
+    let params = ListParams::from_query(&q, messages::USER)?;
     let t = read(&auth.tenant);
     Ok(scim_response(StatusCode::OK, &search(&t, params, &auth.base_url)?))
 }
@@ -95,8 +85,11 @@ fn user_response(
 }
 
 /// `GET /Users/{id}`.
-pub async fn get(auth: ScimTenant, Path(id): Path<String>, q: Pairs) -> Result<Response, ApiError> {
-    let q = query_pairs(q)?;
+pub async fn get(
+    auth: ScimTenant,
+    Path(id): Path<String>,
+    QueryPairs(q): QueryPairs,
+) -> Result<Response, ApiError> {
     let t = read(&auth.tenant);
     user_response(&t, StatusCode::OK, &id, &auth.base_url, &q)
 }
