@@ -317,6 +317,25 @@ mod tests {
     }
 
     #[test]
+    fn the_armed_flag_follows_the_fault_rules_and_limits() {
+        use crate::control::{FaultRule, RateLimitConfig};
+        let emu = Emulator::new(EmulatorConfig::default()).unwrap();
+        let t = emu.default_tenant();
+        let t = t.read();
+        assert!(!t.faults_armed(), "no rules, no limits");
+        let rule: FaultRule =
+            serde_json::from_value(serde_json::json!({"action": {"status": 503}})).unwrap();
+        t.faults().add_all(vec![rule]).unwrap();
+        assert!(t.faults_armed(), "a rule");
+        t.faults().clear();
+        assert!(!t.faults_armed(), "rules cleared");
+        t.faults().limiter.configure(RateLimitConfig::events_api_documented()).unwrap();
+        assert!(t.faults_armed(), "a limit");
+        t.faults().limiter.configure(RateLimitConfig::default()).unwrap();
+        assert!(!t.faults_armed(), "limits cleared");
+    }
+
+    #[test]
     fn same_seed_gives_same_tokens() {
         let a = Emulator::new(EmulatorConfig::default()).unwrap();
         let b = Emulator::new(EmulatorConfig::default()).unwrap();

@@ -3,6 +3,8 @@
 //! server without seeing each other.
 
 use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::account::{Account, Change};
@@ -57,7 +59,36 @@ pub struct Tenant {
     /// Requests received; see [`Tenant::journal`].
     pub journal: Mutex<Journal>,
     /// Fault rules and rate limits; see [`Tenant::faults`].
-    pub faults: Mutex<Faults>,
+    faults: Mutex<Faults>,
+    /// Whether `faults` holds any rule or limit; kept by [`FaultsGuard`] on every access.
+    faults_armed: AtomicBool,
+}
+
+/// The tenant's fault rules, locked. Dropping it records whether any rule or limit is left,
+/// so the control layer can skip the rules entirely while there are none.
+pub struct FaultsGuard<'a> {
+    faults: MutexGuard<'a, Faults>,
+    armed: &'a AtomicBool,
+}
+
+impl Deref for FaultsGuard<'_> {
+    type Target = Faults;
+
+    fn deref(&self) -> &Faults {
+        &self.faults
+    }
+}
+
+impl DerefMut for FaultsGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Faults {
+        &mut self.faults
+    }
+}
+
+impl Drop for FaultsGuard<'_> {
+    fn drop(&mut self) {
+        self.armed.store(!self.faults.is_idle(), Ordering::Release);
+    }
 }
 
 impl Tenant {
@@ -100,6 +131,7 @@ impl Tenant {
             account,
             events,
             journal: Mutex::default(),
+            faults_armed: AtomicBool::new(!faults.is_idle()),
             faults: Mutex::new(faults),
         })
     }
@@ -110,8 +142,20 @@ impl Tenant {
     }
 
     /// The fault rules and rate limiter, which count the requests they see.
-    pub fn faults(&self) -> MutexGuard<'_, Faults> {
-        self.faults.lock().unwrap_or_else(|e| e.into_inner())
+    pub fn faults(&self) -> FaultsGuard<'_> {
+        let faults = self.faults.lock().unwrap_or_else(|e| e.into_inner());
+        FaultsGuard { faults, armed: &self.faults_armed }
+    }
+
+    /// Whether any fault rule or rate limit is set. While none is, requests need not take
+    /// the rules' lock: there is nothing to fire and nothing to count.
+    pub fn faults_armed(&self) -> bool {
+        self.faults_armed.load(Ordering::Acquire)
+    }
+
+    /// Replaces the fault rules and limits.
+    pub fn set_faults(&mut self, faults: Faults) {
+        *self.faults() = faults;
     }
 
     /// Appends the audit events for `changes`; call after every successful mutation.

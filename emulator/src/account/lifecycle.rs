@@ -333,7 +333,13 @@ impl Account {
 
     /// The user with this userName (case-insensitive), from the index.
     pub fn user_by_user_name(&self, user_name: &str) -> Option<&User> {
-        self.by_user_name.get(&user_name.to_lowercase()).and_then(|id| self.users.get(id))
+        // userNames are usually lower-case ASCII already: look those up without a copy.
+        let key = if user_name.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+            Cow::Borrowed(user_name)
+        } else {
+            Cow::Owned(user_name.to_lowercase())
+        };
+        self.by_user_name.get(key.as_ref()).and_then(|id| self.users.get(id))
     }
 
     /// Users with this externalId (case-sensitive, as externalId is caseExact), from the index.
@@ -653,6 +659,11 @@ impl Account {
         let mut changes = vec![Change::InvitationAccepted { user }];
         changes.extend(self.run_confirmation_watcher(profile, now));
         Ok(changes)
+    }
+
+    /// Whether any signed-up invited user still waits for the confirmation watcher.
+    pub fn awaiting_confirmation(&self) -> bool {
+        !self.awaiting_confirmation.is_empty()
     }
 
     /// Whether [`Account::run_confirmation_watcher`] would confirm anyone at `now`: lets readers

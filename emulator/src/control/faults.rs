@@ -262,6 +262,13 @@ impl Faults {
         self.rules.clear();
     }
 
+    /// No rules and no rate limits: every request passes untouched and uncounted, so the
+    /// control layer need not consult (or lock) the rules at all.
+    pub fn is_idle(&self) -> bool {
+        let limits = self.limiter.config();
+        self.rules.is_empty() && limits.scim.is_empty() && limits.events.is_empty()
+    }
+
     /// Decides whether a request triggers a rule: the first rule that matches and is eligible
     /// fires. Every matching rule counts the request, so `after` and `times` mean "matching
     /// requests" regardless of other rules.

@@ -167,7 +167,7 @@ pub fn merge_seed(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), Tena
     .map_err(TenantOpError::InvalidSeed)?;
     keep_event_log_unless_seeded(&mut t, &mut rebuilt, seed);
     rebuilt.journal = std::mem::take(&mut t.journal);
-    rebuilt.faults = std::sync::Mutex::new(faults);
+    rebuilt.set_faults(faults);
     *t = rebuilt;
     drop(t);
     emu.reindex_tokens(id);

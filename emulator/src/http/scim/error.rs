@@ -65,7 +65,12 @@ pub fn scim_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Res
     if serde_json::to_writer(&mut bytes, body).is_err() {
         bytes.clear();
     }
-    let mut resp = (status, bytes).into_response();
+    scim_bytes_response(status, bytes)
+}
+
+/// A response with an already serialised JSON body and the SCIM media type.
+pub fn scim_bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut resp = (status, body).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
     resp
 }

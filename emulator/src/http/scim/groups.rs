@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use scim::{ScimError, messages};
 use serde_json::{Map, Value, json};
 
-use super::error::{ApiError, scim_response};
+use super::error::{ApiError, scim_bytes_response, scim_response};
 use super::extract::{QueryPairs, ScimBody, ScimTenant};
 use super::list::{self, ListParams, Listing};
 use super::patch::{self, PatchOptions};
@@ -51,14 +51,14 @@ pub(super) fn search(
 pub async fn list(auth: ScimTenant, QueryPairs(q): QueryPairs) -> Result<Response, ApiError> {
     let params = ListParams::from_query(&q, messages::GROUP)?;
     let t = read(&auth.tenant);
-    Ok(scim_response(StatusCode::OK, &search(&t, params, &auth.base_url)?))
+    Ok(scim_bytes_response(StatusCode::OK, search(&t, params, &auth.base_url)?.to_json()))
 }
 
 /// `POST /Groups/.search`.
 pub async fn search_post(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
     let params = ListParams::from_search(&body, messages::GROUP)?;
     let t = read(&auth.tenant);
-    Ok(scim_response(StatusCode::OK, &search(&t, params, &auth.base_url)?))
+    Ok(scim_bytes_response(StatusCode::OK, search(&t, params, &auth.base_url)?.to_json()))
 }
 
 fn visible_group<'a>(t: &'a Tenant, id: &str) -> Result<&'a Group, ApiError> {
