@@ -666,23 +666,14 @@ impl Account {
         !self.awaiting_confirmation.is_empty()
     }
 
-    /// Whether [`Account::run_confirmation_watcher`] would confirm anyone at `now`: lets readers
-    /// skip taking the account exclusively when there is nothing to do (nearly always).
+    /// Whether [`Account::run_confirmation_watcher`] would change anything at `now` (confirm a
+    /// user, or drop one that no longer waits): lets readers skip taking the account
+    /// exclusively when there is nothing to do (nearly always).
     pub fn confirmation_due(&self, profile: &Profile, now: DateTime<Utc>) -> bool {
-        if self.awaiting_confirmation.is_empty() {
-            return false;
-        }
-        let Some(delay) = profile.confirmation_delay_secs else { return false };
-        let delay = Duration::seconds(i64::try_from(delay).unwrap_or(i64::MAX / 1000));
-        self.awaiting_confirmation.iter().any(|id| {
-            self.users.get(id).is_none_or(|u| match u.signed_up_at {
-                // Entries the watcher would drop count as due, so it gets to drop them.
-                Some(signed_up) => {
-                    u.state != UserState::TransferStarted || signed_up + delay <= now
-                }
-                None => true,
-            })
-        })
+        let Some(delay) = confirmation_delay(profile) else { return false };
+        self.awaiting_confirmation
+            .iter()
+            .any(|id| watch(self.users.get(id), delay, now) != Watch::Wait)
     }
 
     /// The confirmation watcher: confirms (`ACTIVE`) every signed-up invited user whose sign-up
@@ -696,19 +687,16 @@ impl Account {
         if self.awaiting_confirmation.is_empty() {
             return Vec::new();
         }
-        let Some(delay) = profile.confirmation_delay_secs else { return Vec::new() };
-        let delay = Duration::seconds(i64::try_from(delay).unwrap_or(i64::MAX / 1000));
+        let Some(delay) = confirmation_delay(profile) else { return Vec::new() };
         let mut changes = Vec::new();
         let users = &mut self.users;
         self.awaiting_confirmation.retain(|id| {
+            match watch(users.get(id), delay, now) {
+                Watch::Wait => return true,
+                Watch::Drop => return false,
+                Watch::Confirm => {}
+            }
             let Some(u) = users.get_mut(id) else { return false };
-            let Some(signed_up) = u.signed_up_at else { return false };
-            if u.state != UserState::TransferStarted {
-                return false;
-            }
-            if signed_up + delay > now {
-                return true;
-            }
             u.rendered.clear();
             u.state = UserState::Active;
             u.last_modified = now;
@@ -1056,4 +1044,30 @@ fn demo_user(user_name: &str, display: &str, state: UserState, role: Option<Seed
         suspended_from: (!state.is_active()).then_some(UserState::Active),
         ..Default::default()
     }
+}
+
+/// What the confirmation watcher does with a user on its list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Watch {
+    /// Not due yet: keep waiting.
+    Wait,
+    /// Due: confirm (`ACTIVE`).
+    Confirm,
+    /// No longer waiting (gone, never signed up, or moved on): take off the list.
+    Drop,
+}
+
+/// The watcher's one rule, shared by the watcher and the readers' check that it has work.
+fn watch(u: Option<&User>, delay: Duration, now: DateTime<Utc>) -> Watch {
+    match u.and_then(|u| u.signed_up_at.filter(|_| u.state == UserState::TransferStarted)) {
+        None => Watch::Drop,
+        Some(signed_up) if signed_up + delay > now => Watch::Wait,
+        Some(_) => Watch::Confirm,
+    }
+}
+
+/// The profile's confirmation delay; `None` when the watcher is off.
+fn confirmation_delay(profile: &Profile) -> Option<Duration> {
+    let secs = profile.confirmation_delay_secs?;
+    Some(Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000)))
 }
