@@ -16,7 +16,14 @@ use tower::ServiceExt;
 const TOKEN: &str = "profile-token";
 
 #[inline(never)]
-async fn one_request(app: &Router, uri: &str) -> usize {
+async fn one_request<S>(app: &S, uri: &str) -> usize
+where
+    S: tower::Service<
+            Request<Body>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone,
+{
     let req = Request::get(uri)
         .header(header::HOST, "127.0.0.1:3002")
         .header(header::AUTHORIZATION, "Bearer profile-token")
@@ -52,20 +59,22 @@ fn main() {
             .unwrap_or_default()
     };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let (app, uri) = match kind.as_str() {
-        "bare" => (
-            Router::new().route("/scim/v2/Users/{id}", get(|| async { "{}" })),
-            format!("/scim/v2/Users/{id}"),
-        ),
-        "username" => (
-            emulator::http::router(emu),
-            "/scim/v2/Users?filter=userName%20eq%20%22user1000@example.com%22".to_owned(),
-        ),
-        _ => (emulator::http::router(emu), format!("/scim/v2/Users/{id}")),
+    let uri = match kind.as_str() {
+        "username" => "/scim/v2/Users?filter=userName%20eq%20%22user1000@example.com%22".to_owned(),
+        _ => format!("/scim/v2/Users/{id}"),
     };
     let mut total = 0;
-    for _ in 0..n {
-        total += rt.block_on(one_request(&app, &uri));
+    if kind == "bare" {
+        let app = Router::new().route("/scim/v2/Users/{id}", get(|| async { "{}" }));
+        for _ in 0..n {
+            total += rt.block_on(one_request(&app, &uri));
+        }
+    } else {
+        // What `serve` runs: the routes behind the control layer, no outer router.
+        let app = emulator::http::app(emu);
+        for _ in 0..n {
+            total += rt.block_on(one_request(&app, &uri));
+        }
     }
     println!("{n} requests, {total} body bytes");
 }

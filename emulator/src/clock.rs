@@ -1,6 +1,8 @@
 //! The injectable clock. Every timestamp, confirmation delay, rate-limit window and cursor in the
 //! emulator reads time from a tenant's [`Clock`], so tests can make time pass deterministically.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use chrono::{DateTime, Duration, Utc};
 
 /// A tenant's clock.
@@ -41,7 +43,7 @@ impl Clock {
     /// The current time, truncated to whole seconds (1Password timestamps carry no fractions).
     pub fn now(&self) -> DateTime<Utc> {
         let t = match self {
-            Clock::System { offset } => Utc::now() + *offset,
+            Clock::System { offset } => return system_now(*offset),
             Clock::Manual { now } => *now,
         };
         DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
@@ -66,6 +68,23 @@ impl Clock {
     }
 }
 
+/// The wall clock plus `offset`, in whole seconds. Added up as seconds and nanoseconds and
+/// turned into a date once: every request reads the clock, and `Utc::now() + offset` then
+/// truncating converted between dates and timestamps three times.
+fn system_now(offset: Duration) -> DateTime<Utc> {
+    let Ok(since_epoch) = SystemTime::now().duration_since(UNIX_EPOCH) else {
+        // A wall clock before 1970: not worth a fast path.
+        let t = Utc::now() + offset;
+        return DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t);
+    };
+    let nanos = i64::from(since_epoch.subsec_nanos()) + i64::from(offset.subsec_nanos());
+    let secs = i64::try_from(since_epoch.as_secs())
+        .unwrap_or(i64::MAX)
+        .saturating_add(offset.num_seconds())
+        .saturating_add(nanos.div_euclid(1_000_000_000));
+    DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +98,26 @@ mod tests {
         assert_eq!(c.now(), start + Duration::seconds(300));
         c.set(start);
         assert_eq!(c.now(), start);
+    }
+
+    #[test]
+    fn system_clock_is_the_wall_clock_plus_offset_in_whole_seconds() {
+        let truncated = |t: DateTime<Utc>| DateTime::from_timestamp(t.timestamp(), 0).unwrap();
+        // Offsets with fractions of a second either way, which carry into the seconds.
+        for offset in [
+            Duration::zero(),
+            Duration::milliseconds(999),
+            Duration::milliseconds(-1),
+            Duration::milliseconds(-2_500),
+            Duration::days(400) + Duration::milliseconds(750),
+            Duration::days(-400) - Duration::milliseconds(250),
+        ] {
+            let before = truncated(Utc::now() + offset);
+            let now = Clock::System { offset }.now();
+            let after = truncated(Utc::now() + offset);
+            assert!(before <= now && now <= after, "{offset}: {before} <= {now} <= {after}");
+            assert_eq!(now.timestamp_subsec_nanos(), 0);
+        }
     }
 
     #[test]

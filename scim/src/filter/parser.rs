@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use nom::bytes::complete::{tag_no_case, take_while, take_while1};
+use nom::bytes::complete::{take_while, take_while1};
 use nom::character::complete::{char, satisfy};
 use nom::combinator::{opt, recognize};
 use nom::error::ErrorKind;
@@ -92,6 +92,15 @@ fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
 }
 
+/// `i` without its leading `word`, compared ASCII-case-insensitively as ABNF literals are.
+/// Rather than nom's `tag_no_case`, which compares by Unicode lower-casing, char by char: a
+/// fifth of parsing a simple filter.
+fn strip_prefix_ignore_case<'a>(i: &'a str, word: &str) -> Option<&'a str> {
+    let head = i.as_bytes().get(..word.len())?;
+    // An ASCII `word` matched byte for byte ends on a char boundary of `i`.
+    head.eq_ignore_ascii_case(word.as_bytes()).then(|| &i[word.len()..])
+}
+
 fn ws0(i: &str) -> Res<'_, &str> {
     take_while(is_ws)(i)
 }
@@ -119,7 +128,7 @@ fn name_and_sub(i: &str) -> Res<'_, (String, Option<String>)> {
 /// A URN is recognised by its `urn:` prefix and runs to the last `:` of the token, so URNs with
 /// `-`, `.` and digits (`...:enterprise:2.0:User`) work and `.` after the last `:` is a subAttr.
 pub(crate) fn attr_path(i: &str) -> Res<'_, AttrPath> {
-    if let Ok((after_scheme, _)) = tag_no_case::<_, _, PErr<'_>>("urn:")(i) {
+    if let Some(after_scheme) = strip_prefix_ignore_case(i, "urn:") {
         let (rest, body) = take_while1::<_, _, PErr<'_>>(|c: char| {
             is_name_char(c) || matches!(c, ':' | '.' | '$')
         })(after_scheme)
@@ -363,7 +372,7 @@ fn keyword<'a>(ctx: &Ctx<'_>, i: &'a str, kw: &'static str) -> Option<&'a str> {
     if sp.is_empty() && !matches!(ctx.char_before(i), Some(')' | ']')) {
         return None;
     }
-    let (after, _) = tag_no_case::<_, _, PErr<'_>>(kw)(j).ok()?;
+    let after = strip_prefix_ignore_case(j, kw)?;
     match after.chars().next() {
         Some(c) if is_ws(c) || c == '(' => Some(after),
         // A dangling `and`/`or`: let the operand parser say an expression is missing.
@@ -396,7 +405,7 @@ fn and_expr<'a>(ctx: &mut Ctx<'_>, i: &'a str) -> Res<'a, Filter> {
 /// `not (F)`, `(F)` or an attribute expression.
 fn unary<'a>(ctx: &mut Ctx<'_>, i: &'a str) -> Res<'a, Filter> {
     let (i, _) = ws0(i)?;
-    if let Ok((after_not, _)) = tag_no_case::<_, _, PErr<'_>>("not")(i) {
+    if let Some(after_not) = strip_prefix_ignore_case(i, "not") {
         let (j, _) = ws0(after_not)?;
         if j.starts_with('(') {
             let (rest, inner) = group(ctx, j)?;

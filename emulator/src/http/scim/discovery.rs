@@ -1,6 +1,5 @@
 //! Discovery (`/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`), `/health` and `/ping`.
 
-use axum::extract::Path;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::Response;
 use chrono::{Duration, SecondsFormat};
@@ -8,7 +7,7 @@ use scim::{ScimError, messages};
 use serde_json::{Value, json};
 
 use super::error::{ApiError, scim_response};
-use super::extract::{MAX_BODY_BYTES, ScimTenant};
+use super::extract::{MAX_BODY_BYTES, ResourceId, ScimTenant};
 use super::{list, read, schemas};
 use crate::profile::Profile;
 
@@ -77,7 +76,10 @@ pub async fn resource_types_list(auth: ScimTenant) -> Response {
 }
 
 /// `GET /ResourceTypes/{id}`.
-pub async fn resource_type(auth: ScimTenant, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn resource_type(
+    auth: ScimTenant,
+    ResourceId(id): ResourceId,
+) -> Result<Response, ApiError> {
     let p = profile_of(&auth);
     let found = resource_types(&p).into_iter().find(|r| r["id"].as_str() == Some(id.as_str()));
     let r = found.ok_or_else(|| ScimError::not_found(format!("no resource type {id:?}")))?;
@@ -91,7 +93,7 @@ pub async fn schemas_list(auth: ScimTenant) -> Response {
 }
 
 /// `GET /Schemas/{urn}`.
-pub async fn schema(auth: ScimTenant, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn schema(auth: ScimTenant, ResourceId(id): ResourceId) -> Result<Response, ApiError> {
     let p = profile_of(&auth);
     let found = schemas::schema_documents(p.full_discovery)
         .into_iter()

@@ -1,5 +1,6 @@
 //! One place where every failure becomes a SCIM error response (RFC 7644 §3.12).
 
+use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scim::{ScimError, ScimType};
@@ -70,7 +71,10 @@ pub fn scim_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Res
 
 /// A response with an already serialised JSON body and the SCIM media type.
 pub fn scim_bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
-    let mut resp = (status, body).into_response();
+    // Built directly: `(status, body).into_response()` sets `application/octet-stream` first,
+    // and replacing that header cost as much as adding it.
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = status;
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
     resp
 }

@@ -1,13 +1,12 @@
 //! `/Groups`: thin handlers over the account domain.
 
-use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scim::{ScimError, messages};
 use serde_json::{Map, Value, json};
 
 use super::error::{ApiError, scim_bytes_response, scim_response};
-use super::extract::{QueryPairs, ScimBody, ScimTenant};
+use super::extract::{BaseUrl, QueryPairs, ResourceId, ScimBody, ScimTenant};
 use super::list::{self, ListParams, Listing};
 use super::patch::{self, PatchOptions};
 use super::render::Rendered;
@@ -24,7 +23,7 @@ fn visible(g: &Group, p: &Profile) -> bool {
 pub(super) fn search(
     t: &Tenant,
     params: ListParams,
-    base: &str,
+    base: &BaseUrl,
 ) -> Result<Listing<'static>, ScimError> {
     let filter = list::admit_filter(params.filter.as_ref(), &t.profile, true)?;
     let Tenant { account, profile, .. } = t;
@@ -68,7 +67,12 @@ fn visible_group<'a>(t: &'a Tenant, id: &str) -> Result<&'a Group, ApiError> {
         .ok_or_else(|| AccountError::GroupNotFound(id.to_owned()).into())
 }
 
-fn render_one(t: &Tenant, id: &str, base: &str, q: &[(String, String)]) -> Result<Value, ApiError> {
+fn render_one(
+    t: &Tenant,
+    id: &str,
+    base: &BaseUrl,
+    q: &[(String, String)],
+) -> Result<Value, ApiError> {
     let g = visible_group(t, id)?;
     let params = ListParams::from_query(q, messages::GROUP)?;
     Ok(params.projection.apply(render::group(g, &t.account, &t.profile, base)))
@@ -77,7 +81,7 @@ fn render_one(t: &Tenant, id: &str, base: &str, q: &[(String, String)]) -> Resul
 /// `GET /Groups/{id}`.
 pub async fn get(
     auth: ScimTenant,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     QueryPairs(q): QueryPairs,
 ) -> Result<Response, ApiError> {
     let t = read(&auth.tenant);
@@ -153,7 +157,7 @@ pub async fn create(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Respon
 /// `PUT /Groups/{id}`.
 pub async fn replace(
     auth: ScimTenant,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ApiError> {
     let doc = body_object(body)?;
@@ -179,7 +183,7 @@ pub async fn replace(
 /// `PATCH /Groups/{id}`: Okta and Entra membership shapes, renames.
 pub async fn patch(
     auth: ScimTenant,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ApiError> {
     let mut guard = write(&auth.tenant);
@@ -204,7 +208,7 @@ pub async fn patch(
 }
 
 /// `DELETE /Groups/{id}`.
-pub async fn delete(auth: ScimTenant, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn delete(auth: ScimTenant, ResourceId(id): ResourceId) -> Result<Response, ApiError> {
     let mut guard = write(&auth.tenant);
     let t = &mut *guard;
     if visible_group(t, &id).is_err() && !t.profile.delete_unknown_is_404 {

@@ -7,6 +7,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
+use super::extract::BaseUrl;
 use crate::account::{Account, Group, Peek, PeekEmail, PeekName, User, display_name};
 use crate::profile::{Profile, UserPayload};
 
@@ -24,7 +25,7 @@ fn visible(group: &Group, profile: &Profile) -> bool {
 
 /// A user as the profile's payload shape renders it, as a JSON tree (for projection and
 /// filters; responses serialise a [`Rendered`] instead).
-pub fn user(u: &User, account: &Account, profile: &Profile, base: &str) -> Value {
+pub fn user(u: &User, account: &Account, profile: &Profile, base: &BaseUrl) -> Value {
     match profile.user_payload {
         UserPayload::Sparse => serde_json::to_value(SparseUser::new(u)).unwrap_or(Value::Null),
         UserPayload::EmptyStrings => empty_strings_user(u, account, profile, base),
@@ -76,7 +77,7 @@ pub fn user_resource<'a>(
     u: &'a User,
     account: &Account,
     profile: &Profile,
-    base: &str,
+    base: &BaseUrl,
     projection: &Projection,
 ) -> Rendered<'a> {
     if profile.user_payload == UserPayload::Sparse && projection.is_identity() {
@@ -181,7 +182,7 @@ impl Serialize for UserMeta {
 }
 
 /// Profile B: the 2023 docs' shape (empty strings, `groups[].ref`, honorifics).
-fn empty_strings_user(u: &User, account: &Account, profile: &Profile, base: &str) -> Value {
+fn empty_strings_user(u: &User, account: &Account, profile: &Profile, base: &BaseUrl) -> Value {
     let p = u.attrs.peek();
     let name = p.name.as_ref();
     let part =
@@ -226,7 +227,7 @@ fn empty_strings_user(u: &User, account: &Account, profile: &Profile, base: &str
 }
 
 /// RFC: everything stored, as sent, with server attributes and full `meta`.
-pub fn full_user(u: &User, account: &Account, profile: &Profile, base: &str) -> Value {
+pub fn full_user(u: &User, account: &Account, profile: &Profile, base: &BaseUrl) -> Value {
     let attrs = u.attrs.to_map();
     let mut o = Map::with_capacity(attrs.len() + 6);
     let mut schemas = vec![json!(messages::USER)];
@@ -266,7 +267,7 @@ pub fn full_user(u: &User, account: &Account, profile: &Profile, base: &str) -> 
 
 /// A group. Recorded groups carry `created`/`lastModified` but no `location`; the full payload
 /// adds `location`, `version` and `externalId`.
-pub fn group(g: &Group, account: &Account, profile: &Profile, base: &str) -> Value {
+pub fn group(g: &Group, account: &Account, profile: &Profile, base: &BaseUrl) -> Value {
     let full = profile.user_payload == UserPayload::Full;
     let mut o = Map::new();
     o.insert("schemas".into(), json!([messages::GROUP]));

@@ -1,13 +1,12 @@
 //! `/Users`: thin handlers over the account domain.
 
-use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scim::{ScimError, messages};
 use serde_json::{Map, Value};
 
 use super::error::{ApiError, scim_bytes_response, scim_response};
-use super::extract::{QueryPairs, ScimBody, ScimTenant};
+use super::extract::{BaseUrl, QueryPairs, ResourceId, ScimBody, ScimTenant};
 use super::list::{self, IndexedLookup, ListParams, Listing};
 use super::patch::{self, PatchOptions};
 use super::{read, render, resource, schemas, write};
@@ -19,7 +18,7 @@ use crate::tenant::Tenant;
 pub(super) fn search<'a>(
     t: &'a Tenant,
     params: ListParams,
-    base: &str,
+    base: &BaseUrl,
 ) -> Result<Listing<'a>, ScimError> {
     let filter = list::admit_filter(params.filter.as_ref(), &t.profile, false)?;
     let shuffle = t.profile.shuffle_list_order.then(|| t.account.next_list_nonce());
@@ -75,7 +74,7 @@ fn user_response(
     t: &Tenant,
     status: StatusCode,
     id: &str,
-    base: &str,
+    base: &BaseUrl,
     q: &[(String, String)],
 ) -> Result<Response, ApiError> {
     let u = t.account.user(id).ok_or(AccountError::UserNotFound(id.to_owned()))?;
@@ -87,7 +86,7 @@ fn user_response(
 /// `GET /Users/{id}`.
 pub async fn get(
     auth: ScimTenant,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     QueryPairs(q): QueryPairs,
 ) -> Result<Response, ApiError> {
     let t = read(&auth.tenant);
@@ -172,7 +171,7 @@ fn check_id(doc: &Map<String, Value>, id: &str) -> Result<(), ApiError> {
 /// `PUT /Users/{id}`: replaces the user's attributes.
 pub async fn replace(
     auth: ScimTenant,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ApiError> {
     let doc = body_object(body)?;
@@ -189,7 +188,7 @@ pub async fn replace(
 /// `PATCH /Users/{id}`: applies the operations to a copy, then replaces.
 pub async fn patch(
     auth: ScimTenant,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ApiError> {
     let mut guard = write(&auth.tenant);
@@ -208,7 +207,7 @@ pub async fn patch(
 }
 
 /// `DELETE /Users/{id}`: suspends (the real bridge) or removes.
-pub async fn delete(auth: ScimTenant, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn delete(auth: ScimTenant, ResourceId(id): ResourceId) -> Result<Response, ApiError> {
     let mut guard = write(&auth.tenant);
     let t = &mut *guard;
     if t.account.user(&id).is_none() && !t.profile.delete_unknown_is_404 {
