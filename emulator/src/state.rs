@@ -1,7 +1,7 @@
 //! The [`Emulator`] handle: configuration plus the registry of tenants, cheap to clone and shared
 //! by every request handler.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::clock::Clock;
@@ -86,7 +86,8 @@ pub enum TenantError {
 #[derive(Debug, Default)]
 struct Registry {
     tenants: BTreeMap<TenantId, SharedTenant>,
-    tokens: HashMap<String, (TenantId, TokenKind)>,
+    /// Every request looks its token up here: foldhash, as in [`crate::account::Account`].
+    tokens: foldhash::HashMap<String, (TenantId, TokenKind)>,
     /// Counter for generated tenant names.
     created: u64,
 }

@@ -4,11 +4,12 @@
 //! Every mutation reports what happened as [`Change`]s; the tenant appends them to the Events
 //! API log, so the audit trail can never disagree with the state.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value};
+
+use foldhash::HashMap;
 
 use crate::ids::IdGenerator;
 use crate::profile::{Profile, UserPayload};
@@ -29,6 +30,10 @@ pub use user::{RenderMemo, User, UserState, display_name};
 ///
 /// Users are kept in creation order with two indexes (lower-cased userName, externalId) so the
 /// filters IdPs send on every sync (`userName eq`, `externalId eq`) are lookups, not scans.
+///
+/// The maps hash with foldhash (randomly seeded, as std's): a `userName eq` request hashes
+/// twice (name, then id), and std's SipHash was a twentieth of such a request. Its weaker
+/// flooding resistance does not matter to an emulator serving tests on 127.0.0.1.
 #[derive(Debug, Clone, Default)]
 pub struct Account {
     users: HashMap<String, User>,

@@ -77,11 +77,11 @@ pub struct Control<S> {
 impl<S> Service<Request> for Control<S>
 where
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S::Future: Unpin + Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = ControlFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
@@ -89,33 +89,20 @@ where
 
     /// Everything up to the handler is synchronous (tenant, limits, rules), so it happens here
     /// and the future that waits for the handler carries only what the journal entry needs.
-    /// That keeps the one allocation per request small: as an `async` block holding the
-    /// request, the decision and the routes' future it was 1.7 KB, which glibc serves from
-    /// its large bins, consolidating its fast bins every time.
-    fn call(&mut self, req: Request) -> Self::Future {
+    fn call(&mut self, mut req: Request) -> Self::Future {
         // The service that was polled ready serves this request; a clone takes its place.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let path = req.uri().path();
         if path == "/__admin" || path.starts_with("/__admin/") {
-            let emu = is_mutation(req.method()).then(|| self.emulator.clone());
-            let served = inner.call(req);
-            return Box::pin(async move {
-                let Ok(resp) = served.await;
-                if let Some(emu) = emu
-                    && resp.status().is_success()
-                {
-                    emu.control().changed();
-                }
-                Ok(resp)
-            });
+            let emulator = is_mutation(req.method()).then(|| self.emulator.clone());
+            return ControlFuture(State::Admin { served: inner.call(req), emulator });
         }
         let resolved = bearer(req.headers()).and_then(|t| self.emulator.resolve_token(t));
         let Some((tenant, kind)) = resolved else {
             // No tenant: nothing to limit, inject or journal; the handler answers 401.
-            return Box::pin(inner.call(req));
+            return ControlFuture(State::Unjournaled(inner.call(req)));
         };
-        let mut req = req;
         req.extensions_mut().insert(TokenTenant { tenant: tenant.clone(), kind });
         let path = req.uri().path();
         let api = Api::of_path(path);
@@ -132,16 +119,64 @@ where
         };
         if let Some(refused) = decision.verdict.filter(|v| !v.allowed) {
             let resp = rate_limited(api, &decision, refused);
-            return Box::pin(std::future::ready(Ok(pending.finish(resp, false))));
+            let resp = pending.finish(resp, false);
+            return ControlFuture(State::Answered(std::future::ready(Ok(resp))));
         }
         if let Some(firing) = decision.firing.take() {
-            return Box::pin(faulted(pending, firing, decision, api, inner, req));
+            let faulted = faulted(pending, firing, decision, api, inner, req);
+            return ControlFuture(State::Faulted(Box::pin(faulted)));
         }
-        let served = inner.call(req);
-        Box::pin(async move {
-            let Ok(resp) = served.await;
-            Ok(pending.finish(resp, false))
-        })
+        ControlFuture(State::Journaled { served: inner.call(req), pending: Some(pending) })
+    }
+}
+
+/// The future of a request through [`Control`]: the routes' own future plus what answering
+/// needs afterwards. A plain enum rather than a boxed `async` block, so the common cases cost
+/// no allocation of their own; only the rare fault-rule path (which may sleep) is boxed.
+pub struct ControlFuture<F>(State<F>);
+
+enum State<F> {
+    /// A control-plane request; a successful mutation marks the persistent state changed.
+    Admin { served: F, emulator: Option<Emulator> },
+    /// A request without a known token: nothing to journal, the handler answers 401.
+    Unjournaled(F),
+    /// The usual case: the routes answer, then the request is journaled.
+    Journaled { served: F, pending: Option<Pending> },
+    /// Answered without the routes (the rate limiter refused it).
+    Answered(std::future::Ready<Result<Response, Infallible>>),
+    /// A fault rule fired.
+    Faulted(Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>),
+}
+
+impl<F> Future for ControlFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>> + Unpin,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Every field is `Unpin` (`F` by the bound, the rest by construction).
+        match &mut self.get_mut().0 {
+            State::Admin { served, emulator } => {
+                let Ok(resp) = std::task::ready!(Pin::new(served).poll(cx));
+                if let Some(emu) = emulator.take()
+                    && resp.status().is_success()
+                {
+                    emu.control().changed();
+                }
+                Poll::Ready(Ok(resp))
+            }
+            State::Unjournaled(served) => Pin::new(served).poll(cx),
+            State::Journaled { served, pending } => {
+                let Ok(resp) = std::task::ready!(Pin::new(served).poll(cx));
+                Poll::Ready(Ok(match pending.take() {
+                    Some(pending) => pending.finish(resp, false),
+                    None => resp,
+                }))
+            }
+            State::Answered(ready) => Pin::new(ready).poll(cx),
+            State::Faulted(fut) => fut.as_mut().poll(cx),
+        }
     }
 }
 
