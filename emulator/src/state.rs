@@ -1,7 +1,9 @@
 //! The [`Emulator`] handle: configuration plus the registry of tenants, cheap to clone and shared
 //! by every request handler.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::clock::Clock;
@@ -99,8 +101,62 @@ struct Inner {
     /// The default tenant's seed, kept for resets.
     default_seed: Option<SeedSnapshot>,
     registry: RwLock<Registry>,
+    /// Which state of the registry is current: a value from [`REGISTRY_VERSIONS`], replaced
+    /// on every change, so a thread's [`LAST_RESOLVED`] token is known good while it matches.
+    registry_version: AtomicU64,
     /// Control-plane state (change counter for persistence, tenant origins).
     control: ControlState,
+}
+
+/// Registry versions, unique across every emulator in the process (tests run many), so a
+/// cached resolution can never be taken for another emulator's.
+static REGISTRY_VERSIONS: AtomicU64 = AtomicU64::new(1);
+
+fn next_registry_version() -> u64 {
+    REGISTRY_VERSIONS.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A token this thread resolved, with the registry version it was resolved under.
+struct Resolved {
+    version: u64,
+    token: Box<str>,
+    tenant: SharedTenant,
+    kind: TokenKind,
+}
+
+thread_local! {
+    /// The last token resolved on this thread. Clients send one token request after request,
+    /// and every request is resolved twice (control layer, then handler): a hit skips the
+    /// registry's lock, shared by every request of every thread, and the map lookups. It
+    /// keeps a deleted tenant alive until the thread resolves another token; nothing else.
+    static LAST_RESOLVED: RefCell<Option<Resolved>> = const { RefCell::new(None) };
+}
+
+/// Exclusive access to the registry; dropping it publishes a new registry version (while the
+/// lock is still held, so a reader that sees the new version also sees the change).
+struct RegistryWrite<'a> {
+    guard: RwLockWriteGuard<'a, Registry>,
+    version: &'a AtomicU64,
+}
+
+impl std::ops::Deref for RegistryWrite<'_> {
+    type Target = Registry;
+    fn deref(&self) -> &Registry {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for RegistryWrite<'_> {
+    fn deref_mut(&mut self) -> &mut Registry {
+        &mut self.guard
+    }
+}
+
+impl Drop for RegistryWrite<'_> {
+    fn drop(&mut self) {
+        // Runs before the guard (a field) is dropped, so before the lock is released.
+        self.version.store(next_registry_version(), Ordering::Release);
+    }
 }
 
 /// The running emulator's state: configuration and tenants. Clone it freely.
@@ -125,6 +181,7 @@ impl Emulator {
                 admin_token,
                 default_seed,
                 registry: RwLock::new(Registry::default()),
+                registry_version: AtomicU64::new(next_registry_version()),
                 control: ControlState::default(),
             }),
         };
@@ -165,9 +222,35 @@ impl Emulator {
 
     /// The tenant a bearer token belongs to, and which API the token is for.
     pub fn resolve_token(&self, token: &str) -> Option<(SharedTenant, TokenKind)> {
-        let reg = self.inner.registry.read().unwrap_or_else(|e| e.into_inner());
-        let (id, kind) = reg.tokens.get(token)?;
-        Some((reg.tenants.get(id)?.clone(), *kind))
+        // Read before the registry: a change after this makes the entry cached below stale
+        // at once, never a stale entry current.
+        let version = self.inner.registry_version.load(Ordering::Acquire);
+        let cached = LAST_RESOLVED.with_borrow(|last| match last {
+            Some(r) if r.version == version && *r.token == *token => {
+                Some((r.tenant.clone(), r.kind))
+            }
+            _ => None,
+        });
+        if cached.is_some() {
+            return cached;
+        }
+        let (tenant, kind) = {
+            let reg = self.inner.registry.read().unwrap_or_else(|e| e.into_inner());
+            let (id, kind) = reg.tokens.get(token)?;
+            (reg.tenants.get(id)?.clone(), *kind)
+        };
+        let entry = Resolved { version, token: token.into(), tenant: tenant.clone(), kind };
+        // Replaced outside the borrow: dropping the old entry may drop a deleted tenant.
+        let old = LAST_RESOLVED.replace(Some(entry));
+        drop(old);
+        Some((tenant, kind))
+    }
+
+    fn registry_mut(&self) -> RegistryWrite<'_> {
+        RegistryWrite {
+            guard: self.inner.registry.write().unwrap_or_else(|e| e.into_inner()),
+            version: &self.inner.registry_version,
+        }
     }
 
     /// A tenant by name.
@@ -197,7 +280,7 @@ impl Emulator {
         if *id == TenantId::default_tenant() {
             return false;
         }
-        let mut reg = self.inner.registry.write().unwrap_or_else(|e| e.into_inner());
+        let mut reg = self.registry_mut();
         let existed = reg.tenants.remove(id).is_some();
         reg.tokens.retain(|_, (tid, _)| tid != id);
         existed
@@ -205,7 +288,7 @@ impl Emulator {
 
     /// Re-reads a tenant's tokens into the token index (after a reset or import changed them).
     pub fn reindex_tokens(&self, id: &TenantId) {
-        let mut reg = self.inner.registry.write().unwrap_or_else(|e| e.into_inner());
+        let mut reg = self.registry_mut();
         let Some(tenant) = reg.tenants.get(id).cloned() else { return };
         let t = tenant.read();
         reg.tokens.retain(|_, (tid, _)| tid != id);
@@ -224,7 +307,7 @@ impl Emulator {
         id: &TenantId,
         kind: TokenKind,
     ) -> Result<(), TenantError> {
-        let mut reg = self.inner.registry.write().unwrap_or_else(|e| e.into_inner());
+        let mut reg = self.registry_mut();
         match reg.tokens.get(token) {
             Some((owner, k)) if owner == id && *k == kind => Ok(()),
             Some(_) => Err(TenantError::TokenTaken),
@@ -241,7 +324,7 @@ impl Emulator {
         is_default: bool,
     ) -> Result<SharedTenant, TenantError> {
         let cfg = &self.inner.config;
-        let mut reg = self.inner.registry.write().unwrap_or_else(|e| e.into_inner());
+        let mut reg = self.registry_mut();
         let name = match spec.name {
             Some(n) => {
                 let valid = !n.is_empty()
@@ -315,6 +398,33 @@ mod tests {
         assert!(emu.delete_tenant(&TenantId("a".into())));
         assert!(emu.resolve_token(&scim).is_none());
         assert!(!emu.delete_tenant(&TenantId::default_tenant()));
+    }
+
+    #[test]
+    fn resolved_tokens_are_never_served_stale_or_across_emulators() {
+        let config = || EmulatorConfig { scim_token: Some("same".into()), ..Default::default() };
+        let (one, two) = (Emulator::new(config()).unwrap(), Emulator::new(config()).unwrap());
+        // The second round is answered from this thread's cache: each from its own emulator.
+        for _ in 0..2 {
+            for emu in [&one, &two] {
+                let (found, kind) = emu.resolve_token("same").unwrap();
+                assert!(SharedTenant::ptr_eq(&found, &emu.default_tenant()));
+                assert_eq!(kind, TokenKind::Scim);
+            }
+        }
+        // Resolved (and cached), deleted, created again under the same token: the new tenant.
+        let spec = || TenantSpec {
+            name: Some("t".into()),
+            scim_token: Some("t-token".into()),
+            ..Default::default()
+        };
+        let first = one.create_tenant(spec()).unwrap();
+        assert!(SharedTenant::ptr_eq(&one.resolve_token("t-token").unwrap().0, &first));
+        assert!(one.delete_tenant(&TenantId("t".into())));
+        assert!(one.resolve_token("t-token").is_none());
+        let second = one.create_tenant(spec()).unwrap();
+        assert!(SharedTenant::ptr_eq(&one.resolve_token("t-token").unwrap().0, &second));
+        assert!(!SharedTenant::ptr_eq(&first, &second));
     }
 
     #[test]

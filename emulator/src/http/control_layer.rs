@@ -19,29 +19,13 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tower::{Layer, Service};
 
+use super::bearer::bearer;
 use crate::control::{Api, FaultAction, Received, Verdict};
 use crate::profile::EventsErrorBody;
-use crate::state::{Emulator, SharedTenant, TokenKind};
-
-/// The `Authorization: Bearer` token of a request, if any.
-pub fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
-}
+use crate::state::{Emulator, SharedTenant};
 
 fn is_mutation(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
-/// The tenant a request's bearer token selected, as the control layer resolved it; handed to
-/// the handlers' extractors in the request's extensions so the token is looked up once.
-#[derive(Debug, Clone)]
-pub struct TokenTenant {
-    /// The tenant.
-    pub tenant: SharedTenant,
-    /// Which API the token is for.
-    pub kind: TokenKind,
 }
 
 /// Wraps a service (the emulator's routes) in the control plane. A hand-written layer rather
@@ -89,7 +73,7 @@ where
 
     /// Everything up to the handler is synchronous (tenant, limits, rules), so it happens here
     /// and the future that waits for the handler carries only what the journal entry needs.
-    fn call(&mut self, mut req: Request) -> Self::Future {
+    fn call(&mut self, req: Request) -> Self::Future {
         // The service that was polled ready serves this request; a clone takes its place.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
@@ -98,12 +82,13 @@ where
             let emulator = is_mutation(req.method()).then(|| self.emulator.clone());
             return ControlFuture(State::Admin { served: inner.call(req), emulator });
         }
-        let resolved = bearer(req.headers()).and_then(|t| self.emulator.resolve_token(t));
-        let Some((tenant, kind)) = resolved else {
+        // The handlers resolve the token again (for themselves, from the same per-thread
+        // cache): cheaper than handing the tenant over in the request's extensions.
+        let resolved = bearer(req.headers()).ok().and_then(|t| self.emulator.resolve_token(t));
+        let Some((tenant, _)) = resolved else {
             // No tenant: nothing to limit, inject or journal; the handler answers 401.
             return ControlFuture(State::Unjournaled(inner.call(req)));
         };
-        req.extensions_mut().insert(TokenTenant { tenant: tenant.clone(), kind });
         let path = req.uri().path();
         let api = Api::of_path(path);
         let mut decision = decide(&tenant, req.method().as_str(), path, api);
@@ -369,22 +354,5 @@ impl http_body::Body for FailingBody {
             std::io::ErrorKind::ConnectionAborted,
             "connection dropped by a fault rule",
         ))))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bearer_tokens_are_read_case_insensitively() {
-        let mut h = HeaderMap::new();
-        assert_eq!(bearer(&h), None);
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer abc"));
-        assert_eq!(bearer(&h), Some("abc"));
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
-        assert_eq!(bearer(&h), None);
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer "));
-        assert_eq!(bearer(&h), None);
     }
 }

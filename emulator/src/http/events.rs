@@ -87,20 +87,7 @@ pub fn error_response(profile: &Profile, err: &EventsError) -> Response {
 }
 
 fn bearer(headers: &HeaderMap) -> Result<&str, EventsError> {
-    let value = headers.get(header::AUTHORIZATION).ok_or_else(|| {
-        EventsError::Unauthorized("missing Authorization: Bearer <token> header".into())
-    })?;
-    let value = value.to_str().unwrap_or_default();
-    match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
-            Ok(token.trim())
-        }
-        _ => {
-            Err(EventsError::Unauthorized("Authorization header must be \"Bearer <token>\"".into()))
-        }
-    }
+    super::bearer::bearer(headers).map_err(|e| EventsError::Unauthorized(e.message().into()))
 }
 
 /// Resolves the request's token to its tenant, checking kind, expiry and `feature`. Errors are

@@ -13,6 +13,7 @@ use control_layer::{Control, ControlLayer};
 use crate::state::Emulator;
 
 pub mod admin;
+pub mod bearer;
 pub mod control_layer;
 pub mod events;
 pub mod scim;

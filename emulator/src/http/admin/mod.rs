@@ -90,14 +90,14 @@ impl IntoResponse for AdminError {
 pub type AdminResult<T = Response> = Result<T, AdminError>;
 
 async fn require_admin(State(emu): State<Emulator>, req: Request, next: Next) -> Response {
-    match super::control_layer::bearer(req.headers()) {
-        Some(token) if token == emu.admin_token() => next.run(req).await,
-        Some(_) => AdminError {
+    match super::bearer::bearer(req.headers()) {
+        Ok(token) if token == emu.admin_token() => next.run(req).await,
+        Ok(_) => AdminError {
             status: StatusCode::UNAUTHORIZED,
             message: "invalid admin token (SCIM and Events tokens are not accepted here)".into(),
         }
         .into_response(),
-        None => AdminError {
+        Err(_) => AdminError {
             status: StatusCode::UNAUTHORIZED,
             message: "missing `Authorization: Bearer <admin token>`".into(),
         }

@@ -8,7 +8,7 @@ use scim::ScimError;
 use serde_json::Value;
 
 use super::error::ApiError;
-use crate::http::control_layer::TokenTenant;
+use crate::http::bearer::bearer;
 use crate::state::{Emulator, SharedTenant, TokenKind};
 
 /// The largest request body accepted (1 MiB); larger ones get 413.
@@ -49,32 +49,13 @@ impl std::fmt::Display for BaseUrl {
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError(ScimError::unauthorized("missing Authorization header")))?;
-    let value = value.to_str().map_err(|_| {
-        ApiError(ScimError::unauthorized("the Authorization header is not valid ASCII"))
-    })?;
-    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(ApiError(ScimError::unauthorized(
-            "the Authorization header must be \"Bearer <token>\"",
-        )));
-    }
-    Ok(token.trim())
-}
-
 impl FromRequestParts<Emulator> for ScimTenant {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, emu: &Emulator) -> Result<Self, ApiError> {
-        // The control layer has usually resolved the token already.
-        let resolved = match parts.extensions.remove::<TokenTenant>() {
-            Some(TokenTenant { tenant, kind }) => Some((tenant, kind)),
-            None => emu.resolve_token(bearer(&parts.headers)?),
-        };
-        match resolved {
+        let token =
+            bearer(&parts.headers).map_err(|e| ApiError(ScimError::unauthorized(e.message())))?;
+        match emu.resolve_token(token) {
             Some((tenant, TokenKind::Scim)) => Ok(ScimTenant {
                 tenant,
                 base_url: BaseUrl { host: parts.headers.get(header::HOST).cloned() },
