@@ -45,7 +45,7 @@ fn invite_suspend_reactivate_returns_to_the_previous_state() {
 
 /// Keeps a marker rendering in the user's memo, so a test can see whether a change forgot it.
 fn keep_rendering(a: &Account, id: &str) {
-    let marker = || serde_json::value::RawValue::from_string("\"kept\"".into()).unwrap();
+    let marker = || bytes::Bytes::from_static(b"\"kept\"");
     a.user(id).unwrap().rendered.get_or_init(marker);
     assert!(a.user(id).unwrap().rendered.get().is_some());
 }

@@ -3,9 +3,9 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::attributes::Peek;
@@ -94,20 +94,21 @@ pub struct User {
 /// first (`Account::user_mut`), so a reader never sees a stale one.
 ///
 /// The sparse payload depends on nothing but the user, and IdPs read the same users over and
-/// over: keeping it turns a GET into a copy instead of a parse and a serialisation. It costs a
-/// pointer per user, plus the text (about 330 bytes) for the users actually read.
+/// over: keeping it turns a GET into handing out a reference-counted buffer (no parse, no
+/// serialisation, no copy) and a list page into a copy. It costs a few words per user, plus the
+/// text (about 330 bytes) for the users actually read.
 #[derive(Default)]
-pub struct RenderMemo(OnceLock<Box<RawValue>>);
+pub struct RenderMemo(OnceLock<Bytes>);
 
 impl RenderMemo {
     /// The kept rendering, or `render`'s, kept for next time.
-    pub fn get_or_init(&self, render: impl FnOnce() -> Box<RawValue>) -> &RawValue {
+    pub fn get_or_init(&self, render: impl FnOnce() -> Bytes) -> &Bytes {
         self.0.get_or_init(render)
     }
 
     /// The kept rendering, if any.
-    pub fn get(&self) -> Option<&RawValue> {
-        self.0.get().map(|r| &**r)
+    pub fn get(&self) -> Option<&Bytes> {
+        self.0.get()
     }
 
     /// Forgets the rendering (the user is about to change).

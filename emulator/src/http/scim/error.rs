@@ -1,6 +1,6 @@
 //! One place where every failure becomes a SCIM error response (RFC 7644 §3.12).
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scim::{ScimError, ScimType};
@@ -69,11 +69,12 @@ pub fn scim_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Res
     scim_bytes_response(status, bytes)
 }
 
-/// A response with an already serialised JSON body and the SCIM media type.
-pub fn scim_bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
+/// A response with an already serialised JSON body (a `Vec<u8>` or shared `Bytes`) and the
+/// SCIM media type.
+pub fn scim_bytes_response(status: StatusCode, body: impl Into<Bytes>) -> Response {
     // Built directly: `(status, body).into_response()` sets `application/octet-stream` first,
     // and replacing that header cost as much as adding it.
-    let mut resp = Response::new(Body::from(body));
+    let mut resp = Response::new(Body::from(body.into()));
     *resp.status_mut() = status;
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
     resp

@@ -1,9 +1,10 @@
 //! Rendering users and groups as the selected payload shape, and `attributes` /
 //! `excludedAttributes` projection.
 
+use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
 use scim::messages;
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::{Error as _, Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
@@ -33,13 +34,13 @@ pub fn user(u: &User, account: &Account, profile: &Profile, base: &BaseUrl) -> V
     }
 }
 
-/// A resource ready to serialise: the bridge's sparse user shape (the default profile, and what
-/// every IdP sync reads) is the user's memoised JSON text, copied as it is; other shapes and
-/// projected resources are trees.
+/// A resource ready to send: the bridge's sparse user shape (the default profile, and what
+/// every IdP sync reads) is the user's memoised JSON text, sent or copied as it is; other
+/// shapes and projected resources are trees.
 #[derive(Debug)]
 pub enum Rendered<'a> {
-    /// JSON text, written verbatim.
-    Raw(&'a RawValue),
+    /// JSON text (always a valid JSON value), written verbatim.
+    Raw(&'a Bytes),
     /// Any other resource.
     Tree(Value),
 }
@@ -47,7 +48,10 @@ pub enum Rendered<'a> {
 impl Serialize for Rendered<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Rendered::Raw(r) => r.serialize(s),
+            Rendered::Raw(r) => {
+                let raw: &RawValue = serde_json::from_slice(r).map_err(S::Error::custom)?;
+                raw.serialize(s)
+            }
             Rendered::Tree(v) => v.serialize(s),
         }
     }
@@ -57,18 +61,18 @@ impl Rendered<'_> {
     /// The resource as a JSON tree.
     pub fn into_value(self) -> Value {
         match self {
-            Rendered::Raw(r) => serde_json::from_str(r.get()).unwrap_or(Value::Null),
+            Rendered::Raw(r) => serde_json::from_slice(r).unwrap_or(Value::Null),
             Rendered::Tree(v) => v,
         }
     }
 }
 
 /// The user in the sparse shape, from the user's memo (rendered and kept on first use).
-pub fn sparse_user(u: &User) -> &RawValue {
+pub fn sparse_user(u: &User) -> &Bytes {
     u.rendered.get_or_init(|| {
-        // Serialising borrowed strings into a string cannot fail; `null` keeps this total.
-        let text = serde_json::to_string(&SparseUser::new(u)).unwrap_or_else(|_| "null".into());
-        RawValue::from_string(text).unwrap_or_else(|_| RawValue::NULL.to_owned())
+        // Serialising borrowed strings into memory cannot fail; `null` keeps this total.
+        let text = serde_json::to_vec(&SparseUser::new(u)).unwrap_or_else(|_| b"null".to_vec());
+        Bytes::from(text)
     })
 }
 

@@ -9,6 +9,7 @@ use super::error::{ApiError, scim_bytes_response, scim_response};
 use super::extract::{BaseUrl, QueryPairs, ResourceId, ScimBody, ScimTenant};
 use super::list::{self, IndexedLookup, ListParams, Listing};
 use super::patch::{self, PatchOptions};
+use super::render::Rendered;
 use super::{read, render, resource, schemas, write};
 use crate::account::{AccountError, User, UserInput};
 use crate::profile::DuplicateUserName;
@@ -80,7 +81,11 @@ fn user_response(
     let u = t.account.user(id).ok_or(AccountError::UserNotFound(id.to_owned()))?;
     let params = ListParams::from_query(q, messages::USER)?;
     let doc = render::user_resource(u, &t.account, &t.profile, base, &params.projection);
-    Ok(scim_response(status, &doc))
+    Ok(match doc {
+        // The kept text is the body itself: shared, not copied.
+        Rendered::Raw(text) => scim_bytes_response(status, text.clone()),
+        Rendered::Tree(tree) => scim_response(status, &tree),
+    })
 }
 
 /// `GET /Users/{id}`.
