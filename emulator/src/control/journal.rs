@@ -1,8 +1,6 @@
 //! The request journal: every request a tenant received, with method, path, query, status and
 //! timing, so a test can assert "suspend was called exactly once".
 
-use std::collections::VecDeque;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -76,31 +74,35 @@ impl JournalFilter {
     }
 }
 
-/// The tenant's request journal.
+/// The tenant's request journal: a ring of at most [`JOURNAL_CAPACITY`] entries.
 #[derive(Debug, Clone, Default)]
 pub struct Journal {
-    entries: VecDeque<JournalEntry>,
+    /// The entries; once full, the oldest is at `next` and the order wraps around.
+    entries: Vec<JournalEntry>,
+    /// The slot the next entry overwrites once the journal is full (0 until then).
+    next: usize,
 }
 
 impl Journal {
     /// Records a request, dropping the oldest beyond [`JOURNAL_CAPACITY`]. Once the journal is
-    /// full the evicted entry's buffers are reused, so a busy tenant's journal allocates nothing
-    /// per request.
+    /// full each entry is overwritten in place, reusing its buffers: a busy tenant's journal
+    /// allocates and moves nothing per request.
     pub fn record(&mut self, r: &Received<'_>) {
-        let mut entry = match self.entries.len() {
-            JOURNAL_CAPACITY => self.entries.pop_front(),
-            _ => None,
+        if self.entries.len() < JOURNAL_CAPACITY {
+            self.entries.push(JournalEntry {
+                method: r.method.to_owned(),
+                path: r.path.to_owned(),
+                query: r.query.to_owned(),
+                status: r.status,
+                tenant: r.tenant.to_owned(),
+                duration_us: r.duration_us,
+                at: r.at,
+                fault: r.fault.clone(),
+            });
+            return;
         }
-        .unwrap_or_else(|| JournalEntry {
-            method: String::new(),
-            path: String::new(),
-            query: String::new(),
-            status: 0,
-            tenant: String::new(),
-            duration_us: 0,
-            at: r.at,
-            fault: None,
-        });
+        let entry = &mut self.entries[self.next];
+        self.next = (self.next + 1) % JOURNAL_CAPACITY;
         for (buf, text) in [
             (&mut entry.method, r.method),
             (&mut entry.path, r.path),
@@ -114,17 +116,22 @@ impl Journal {
         entry.duration_us = r.duration_us;
         entry.at = r.at;
         entry.fault.clone_from(&r.fault);
-        self.entries.push_back(entry);
+    }
+
+    /// The entries, oldest first.
+    fn iter(&self) -> impl Iterator<Item = &JournalEntry> {
+        let (newer, older) = self.entries.split_at(self.next);
+        older.iter().chain(newer)
     }
 
     /// The entries passing `filter`, oldest first.
     pub fn select(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
-        self.entries.iter().filter(|e| filter.matches(e)).cloned().collect()
+        self.iter().filter(|e| filter.matches(e)).cloned().collect()
     }
 
     /// How many entries pass `filter`.
     pub fn count(&self, filter: &JournalFilter) -> usize {
-        self.entries.iter().filter(|e| filter.matches(e)).count()
+        self.iter().filter(|e| filter.matches(e)).count()
     }
 
     /// Number of retained entries.
@@ -140,6 +147,7 @@ impl Journal {
     /// Forgets every entry.
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.next = 0;
     }
 }
 
@@ -209,6 +217,14 @@ mod tests {
         assert_eq!(last.fault, n.is_multiple_of(2).then(|| format!("rule-{n}")));
         assert_eq!(last.duration_us, n as u64);
         assert_eq!(all[JOURNAL_CAPACITY - 2].query, "");
+        // Cleared after wrapping around, it starts over in order.
+        j.clear();
+        for path in ["/a", "/b"] {
+            j.record(&Received { path, ..entry("GET", path, 200) });
+        }
+        let paths: Vec<_> =
+            j.select(&JournalFilter::default()).into_iter().map(|e| e.path).collect();
+        assert_eq!(paths, ["/a", "/b"]);
     }
 
     #[test]

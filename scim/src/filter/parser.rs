@@ -112,8 +112,13 @@ fn is_name_char(c: char) -> bool {
 /// `ATTRNAME = (ALPHA / "$") *nameChar` — the leading `$` admits `$ref` (see the notes on the
 /// RFC's grammar defect).
 fn attr_name(i: &str) -> Res<'_, &str> {
-    recognize(pair(satisfy(|c| c.is_ascii_alphabetic() || c == '$'), take_while(is_name_char)))
-        .parse(i)
+    // Scanned as bytes: every character the rule admits is ASCII.
+    let b = i.as_bytes();
+    if !b.first().is_some_and(|c| c.is_ascii_alphabetic() || *c == b'$') {
+        return soft(i, "valid filter syntax");
+    }
+    let len = 1 + b[1..].iter().take_while(|c| is_name_char(char::from(**c))).count();
+    Ok((&i[len..], &i[..len]))
 }
 
 /// `name ["." subAttr]`, both names owned.
@@ -227,10 +232,17 @@ fn json_number_value(text: &str) -> Option<serde_json::Number> {
 /// A JSON string with every JSON escape; raw control characters are refused as JSON requires.
 fn json_string(i: &str) -> Res<'_, CompValue> {
     let (mut rest, _) = char('"')(i)?;
+    // Most strings have no escapes: end at the first special byte (all three are ASCII, so a
+    // byte scan finds them in UTF-8), and an unescaped string is copied once, at its size.
+    let special = |b: &u8| *b == b'"' || *b == b'\\' || *b < b' ';
+    let first = rest.bytes().position(|b| special(&b)).unwrap_or(rest.len());
+    if rest.as_bytes().get(first) == Some(&b'"') {
+        return Ok((&rest[first + 1..], CompValue::String(rest[..first].to_owned())));
+    }
     let mut out = String::new();
     loop {
         // Copy the run of plain characters in one go.
-        let plain = rest.find(|c: char| c == '"' || c == '\\' || c < ' ').unwrap_or(rest.len());
+        let plain = rest.bytes().position(|b| special(&b)).unwrap_or(rest.len());
         out.push_str(&rest[..plain]);
         rest = &rest[plain..];
         let Some(c) = rest.chars().next() else {

@@ -39,7 +39,6 @@ pub(super) fn search(
         }
     }
     let resources = list::page_positions(ids.len(), &params, shuffle)
-        .into_iter()
         .filter_map(|i| account.group(&ids[i]))
         .map(|g| Rendered::Tree(params.projection.apply(render::group(g, account, profile, base))))
         .collect();

@@ -208,14 +208,14 @@ pub fn admit_filter<'f>(
 /// The positions (into `total` candidates) of one page, in the order to return them. With
 /// `shuffle`, each call starts from a different rotation and shuffles the page, as the real
 /// bridge's order is not stable between calls.
-pub fn page_positions(total: usize, params: &ListParams, shuffle: Option<u64>) -> Vec<usize> {
+pub fn page_positions(total: usize, params: &ListParams, shuffle: Option<u64>) -> PagePositions {
     let start = params.start_index.saturating_sub(1);
     if start >= total {
-        return Vec::new();
+        return PagePositions::InOrder(0..0);
     }
     let len = params.count.min(total - start);
     match shuffle {
-        None => (start..start + len).collect(),
+        None => PagePositions::InOrder(start..start + len),
         Some(nonce) => {
             let mut rng = IdGenerator::new(nonce.wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let offset = usize::try_from(rng.next_u64() % total as u64).unwrap_or(0);
@@ -224,7 +224,35 @@ pub fn page_positions(total: usize, params: &ListParams, shuffle: Option<u64>) -
                 let j = usize::try_from(rng.next_u64() % (i as u64 + 1)).unwrap_or(0);
                 page.swap(i, j);
             }
-            page
+            PagePositions::Shuffled(page.into_iter())
+        }
+    }
+}
+
+/// The positions of one page ([`page_positions`]): a range in order (no allocation, as most
+/// pages and every filtered lookup are), or a shuffled list.
+#[derive(Debug, Clone)]
+pub enum PagePositions {
+    /// Consecutive positions.
+    InOrder(std::ops::Range<usize>),
+    /// Positions in shuffled order.
+    Shuffled(std::vec::IntoIter<usize>),
+}
+
+impl Iterator for PagePositions {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            PagePositions::InOrder(r) => r.next(),
+            PagePositions::Shuffled(v) => v.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            PagePositions::InOrder(r) => r.size_hint(),
+            PagePositions::Shuffled(v) => v.size_hint(),
         }
     }
 }
@@ -267,17 +295,49 @@ impl Listing<'_> {
     /// The ListResponse as JSON text: the same bytes as serialising it, written directly. The
     /// envelope's keys need no escaping and most resources are kept JSON text already, so
     /// this skips serde's per-character escaping of keys (a sixth of a `userName eq` lookup).
+    ///
+    /// A page of kept texts is measured first and written into a buffer of exactly its size,
+    /// which `Bytes` then takes over without allocating again.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(768);
-        out.extend_from_slice(br#"{"schemas":[""#);
+        const HEAD: &[u8] = br#"{"schemas":[""#;
+        const TOTAL: &[u8] = br#""],"totalResults":"#;
+        const PER_PAGE: &[u8] = br#","itemsPerPage":"#;
+        const START: &[u8] = br#","startIndex":"#;
+        const RESOURCES: &[u8] = br#","Resources":["#;
+        const TAIL: &[u8] = b"]}";
+        let (total, per_page, start) =
+            (self.total_results() as u64, self.resources.len() as u64, self.start_index as u64);
+        let texts: usize = self
+            .resources
+            .iter()
+            .map(|r| match r {
+                Rendered::Raw(raw) => raw.len(),
+                // A guess: trees are only measured by writing them.
+                Rendered::Tree(_) => 512,
+            })
+            .sum();
+        let size = HEAD.len()
+            + messages::LIST_RESPONSE.len()
+            + TOTAL.len()
+            + decimal_len(total)
+            + PER_PAGE.len()
+            + decimal_len(per_page)
+            + START.len()
+            + decimal_len(start)
+            + RESOURCES.len()
+            + texts
+            + self.resources.len().saturating_sub(1)
+            + TAIL.len();
+        let mut out = Vec::with_capacity(size);
+        out.extend_from_slice(HEAD);
         out.extend_from_slice(messages::LIST_RESPONSE.as_bytes());
-        out.extend_from_slice(br#""],"totalResults":"#);
-        write_decimal(&mut out, self.total_results() as u64);
-        out.extend_from_slice(br#","itemsPerPage":"#);
-        write_decimal(&mut out, self.resources.len() as u64);
-        out.extend_from_slice(br#","startIndex":"#);
-        write_decimal(&mut out, self.start_index as u64);
-        out.extend_from_slice(br#","Resources":["#);
+        out.extend_from_slice(TOTAL);
+        write_decimal(&mut out, total);
+        out.extend_from_slice(PER_PAGE);
+        write_decimal(&mut out, per_page);
+        out.extend_from_slice(START);
+        write_decimal(&mut out, start);
+        out.extend_from_slice(RESOURCES);
         for (i, r) in self.resources.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
@@ -289,9 +349,14 @@ impl Listing<'_> {
                 }
             }
         }
-        out.extend_from_slice(b"]}");
+        out.extend_from_slice(TAIL);
         out
     }
+}
+
+/// How many digits `n` has in decimal.
+fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
 /// Appends `n` in decimal (`write!` goes through the formatting machinery: a twentieth of a
@@ -340,9 +405,15 @@ mod tests {
                     vec![Rendered::Raw(&raw)],
                     vec![Rendered::Raw(&raw), Rendered::Tree(json!({"id": "B", "n": [1, "é\n"]}))],
                 ] {
+                    let all_kept = resources.iter().all(|r| matches!(r, Rendered::Raw(_)));
                     let listing = Listing { resources, total, start_index, total_is_page_size };
+                    let written = listing.to_json();
+                    // Pages of kept texts are measured exactly: no regrowth, no spare room.
+                    if all_kept {
+                        assert_eq!(written.len(), written.capacity());
+                    }
                     assert_eq!(
-                        String::from_utf8(listing.to_json()).unwrap(),
+                        String::from_utf8(written).unwrap(),
                         serde_json::to_string(&listing).unwrap()
                     );
                 }

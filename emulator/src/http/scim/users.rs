@@ -15,6 +15,16 @@ use crate::account::{AccountError, User, UserInput};
 use crate::profile::DuplicateUserName;
 use crate::tenant::Tenant;
 
+/// The users a listing chooses its page from.
+enum Candidates<'a> {
+    /// Every user, in account order.
+    All,
+    /// At most one user.
+    One(Option<&'a User>),
+    /// These users, in this order.
+    Listed(Vec<&'a User>),
+}
+
 /// The ListResponse for users matching `params`.
 pub(super) fn search<'a>(
     t: &'a Tenant,
@@ -25,12 +35,15 @@ pub(super) fn search<'a>(
     let shuffle = t.profile.shuffle_list_order.then(|| t.account.next_list_nonce());
     let Tenant { account, profile, .. } = t;
     let (account, profile): (&'a _, &'a _) = (account, profile);
-    // The matching users; `None` when there is no filter (all of them, in account order).
-    let matched: Option<Vec<&'a User>> = match filter {
-        None => None,
-        Some(f) => Some(match list::indexed_user_lookup(f) {
-            Some(IndexedLookup::UserName(v)) => account.user_by_user_name(v).into_iter().collect(),
-            Some(IndexedLookup::ExternalId(v)) => account.users_by_external_id(v).collect(),
+    // The matching users: all of them (in account order) without a filter; an index lookup's
+    // one user or none (`userName` is unique) without a list to hold it.
+    let matched: Candidates<'a> = match filter {
+        None => Candidates::All,
+        Some(f) => match list::indexed_user_lookup(f) {
+            Some(IndexedLookup::UserName(v)) => Candidates::One(account.user_by_user_name(v)),
+            Some(IndexedLookup::ExternalId(v)) => {
+                Candidates::Listed(account.users_by_external_id(v).collect())
+            }
             None => {
                 let mut out = Vec::new();
                 for u in account.users() {
@@ -39,17 +52,21 @@ pub(super) fn search<'a>(
                         out.push(u);
                     }
                 }
-                out
+                Candidates::Listed(out)
             }
-        }),
+        },
     };
-    let total = matched.as_ref().map_or(account.user_ids().len(), Vec::len);
+    let total = match &matched {
+        Candidates::All => account.user_ids().len(),
+        Candidates::One(u) => usize::from(u.is_some()),
+        Candidates::Listed(users) => users.len(),
+    };
     let at = |i: usize| match &matched {
-        Some(users) => users.get(i).copied(),
-        None => account.user_ids().get(i).and_then(|id| account.user(id)),
+        Candidates::All => account.user_ids().get(i).and_then(|id| account.user(id)),
+        Candidates::One(u) => u.filter(|_| i == 0),
+        Candidates::Listed(users) => users.get(i).copied(),
     };
     let resources = list::page_positions(total, &params, shuffle)
-        .into_iter()
         .filter_map(at)
         .map(|u| render::user_resource(u, account, profile, base, &params.projection))
         .collect();
