@@ -7,11 +7,12 @@
 #   - a bare axum handler returning a fixed user body (the baseline), sent the same request
 #   - startup: process launch to the first answered request (no seed, and with 100,000 users)
 #   - resident memory with 100,000 users
-# Throughput runs in ROUNDS rounds; each round measures the baseline and every URL for
-# DURATION seconds each, back to back, and each URL is compared with the baseline of its own
-# round. On a shared 2-core machine the capacity drifts by tens of percent over seconds, so
-# short interleaved runs compared pairwise (then the median over rounds) hold still where one
-# long run per URL did not.
+# Throughput runs in ROUNDS rounds of DURATION-second runs. Within a round every URL compared
+# with the baseline is bracketed by baseline runs (bare, by id, bare, userName, bare, ...), and
+# its ratio is to the mean of the baseline just before and just after it. On a shared 2-core
+# machine the capacity drifts by tens of percent over seconds: one long run per URL swung by
+# 15-30%, and a ratio to a baseline measured several runs earlier still drifted. The summary
+# is the median over rounds.
 # Installs wrk with apt-get when missing.
 # Usage: scripts/bench-scim.sh [DURATION_SECONDS (default 2)] [ROUNDS (default 5)]
 set -euo pipefail
@@ -98,35 +99,46 @@ rps() { # $1 = url; prints requests/second
 
 NAME_URL="$URL/Users?filter=userName%20eq%20%22user50000@example.com%22"
 EXT_URL="$URL/Users?filter=externalId%20eq%20%22ext-50000%22"
-echo "== throughput (wrk -t2 -c32, ${ROUNDS} rounds of ${DURATION}s per URL, $USERS users)"
+echo "== throughput (wrk -t2 -c32, ${ROUNDS} rounds of ${DURATION}s runs, $USERS users)"
+BARE_URL="http://127.0.0.1:3999/scim/v2/Users/$ID"
 for round in $(seq "$ROUNDS"); do
   {
-    echo "$round bare $(rps "http://127.0.0.1:3999/scim/v2/Users/$ID")"
-    echo "$round by_id $(rps "$URL/Users/$ID")"
-    echo "$round userName_eq $(rps "$NAME_URL")"
-    echo "$round externalId_eq $(rps "$EXT_URL")"
+    before=$(rps "$BARE_URL")
+    echo "$round bare $before"
+    for pair in "by_id $URL/Users/$ID" "userName_eq $NAME_URL" "externalId_eq $EXT_URL"; do
+      set -- $pair
+      x=$(rps "$2")
+      after=$(rps "$BARE_URL")
+      echo "$round bare $after"
+      echo "$round $1 $x $before $after"
+      before=$after
+    done
     echo "$round count_100 $(rps "$URL/Users?startIndex=50001&count=100")"
   } | tee -a "$WORK/rps.txt" >&2
 done
 echo "== summary"
 python3 - "$WORK/rps.txt" <<'PY'
 import collections, statistics, sys
-rounds = collections.defaultdict(dict)
+runs, ratios, bare = collections.defaultdict(list), collections.defaultdict(list), []
 for line in open(sys.argv[1]):
-    r, label, rps = line.split()
-    rounds[r][label] = float(rps)
+    r, label, rps, *brackets = line.split()
+    if label == "bare":
+        bare.append(float(rps))
+        continue
+    runs[label].append(float(rps))
+    if brackets:
+        baseline = (float(brackets[0]) + float(brackets[1])) / 2
+        ratios[label].append(100 * float(rps) / baseline)
 labels = [("by_id", "GET /Users/{id}"), ("userName_eq", "GET filter userName eq"),
           ("externalId_eq", "GET filter externalId eq"), ("count_100", "GET count=100")]
-bare = [x["bare"] for x in rounds.values()]
 print(f"{'bare axum fixed body':26s} {statistics.median(bare):8.0f} req/s (median; "
       f"{min(bare):.0f}-{max(bare):.0f})")
 for key, name in labels:
-    rps = [x[key] for x in rounds.values()]
-    ratios = [100 * x[key] / x["bare"] for x in rounds.values()]
-    line = f"{name:26s} {statistics.median(rps):8.0f} req/s"
-    if key != "count_100":
-        line += (f" = {statistics.median(ratios):3.0f}% of bare axum (median of rounds; "
-                 f"{min(ratios):.0f}-{max(ratios):.0f}%)")
+    line = f"{name:26s} {statistics.median(runs[key]):8.0f} req/s"
+    if ratios[key]:
+        r = ratios[key]
+        line += (f" = {statistics.median(r):3.0f}% of bare axum (median of rounds; "
+                 f"{min(r):.0f}-{max(r):.0f}%)")
     print(line)
 PY
 echo "startup (demo / ${USERS} users): ${S0} ms / ${S1} ms; RSS with ${USERS} users: $((RSS_KB / 1024)) MB"
