@@ -6,6 +6,7 @@
 //! the journal's own short lock, so concurrent reads never wait for each other here; sleeping,
 //! calling the handler and building the response happen with no lock held.
 
+use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -22,7 +23,7 @@ use tower::{Layer, Service};
 use super::bearer::bearer;
 use crate::control::{Api, FaultAction, Received, Verdict};
 use crate::profile::EventsErrorBody;
-use crate::state::{Emulator, SharedTenant};
+use crate::state::{Emulator, SharedTenant, TokenKind};
 
 fn is_mutation(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
@@ -82,10 +83,8 @@ where
             let emulator = is_mutation(req.method()).then(|| self.emulator.clone());
             return ControlFuture(State::Admin { served: inner.call(req), emulator });
         }
-        // The handlers resolve the token again (for themselves, from the same per-thread
-        // cache): cheaper than handing the tenant over in the request's extensions.
         let resolved = bearer(req.headers()).ok().and_then(|t| self.emulator.resolve_token(t));
-        let Some((tenant, _)) = resolved else {
+        let Some((tenant, kind)) = resolved else {
             // No tenant: nothing to limit, inject or journal; the handler answers 401.
             return ControlFuture(State::Unjournaled(inner.call(req)));
         };
@@ -95,6 +94,7 @@ where
         let pending = Pending {
             emulator: is_mutation(req.method()).then(|| self.emulator.clone()),
             tenant,
+            kind,
             method: req.method().clone(),
             uri: req.uri().clone(),
             started: Instant::now(),
@@ -153,7 +153,11 @@ where
             }
             State::Unjournaled(served) => Pin::new(served).poll(cx),
             State::Journaled { served, pending } => {
-                let Ok(resp) = std::task::ready!(Pin::new(served).poll(cx));
+                let polled = {
+                    let _serving = pending.as_ref().map(|p| Serving::enter(&p.tenant, p.kind));
+                    Pin::new(served).poll(cx)
+                };
+                let Ok(resp) = std::task::ready!(polled);
                 Poll::Ready(Ok(match pending.take() {
                     Some(pending) => pending.finish(resp, false),
                     None => resp,
@@ -165,11 +169,44 @@ where
     }
 }
 
+thread_local! {
+    /// The tenant of the request whose handler this thread is polling right now, as the
+    /// control layer resolved it; see [`serving_tenant`].
+    static SERVING: RefCell<Option<(SharedTenant, TokenKind)>> = const { RefCell::new(None) };
+}
+
+/// Takes the tenant the control layer resolved for the request whose handler is being polled
+/// on this thread, if there is one. Handlers' extractors run inside that poll, so they get the
+/// tenant without parsing and looking up the token again (the way tokio's task-locals are
+/// scoped to a future's polls). `None` outside such a poll (a router used without the layer,
+/// a fault rule's request): the caller resolves the token itself.
+pub fn serving_tenant() -> Option<(SharedTenant, TokenKind)> {
+    SERVING.take()
+}
+
+/// Puts a request's tenant in [`SERVING`] for the length of one poll of its handler, and
+/// restores what was there when dropped (also when the handler panics), so the slot never
+/// outlives the poll it was set for.
+struct Serving(Option<(SharedTenant, TokenKind)>);
+
+impl Serving {
+    fn enter(tenant: &SharedTenant, kind: TokenKind) -> Serving {
+        Serving(SERVING.replace(Some((tenant.clone(), kind))))
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        SERVING.set(self.0.take());
+    }
+}
+
 /// A request on its way through the handler: what its journal entry needs once it is answered.
 struct Pending {
     /// Set for mutations: a successful one marks persistent state changed.
     emulator: Option<Emulator>,
     tenant: SharedTenant,
+    kind: TokenKind,
     method: Method,
     uri: Uri,
     started: Instant,
@@ -354,5 +391,74 @@ impl http_body::Body for FailingBody {
             std::io::ErrorKind::ConnectionAborted,
             "connection dropped by a fault rule",
         ))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use serde_json::Value;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::config::EmulatorConfig;
+    use crate::state::TenantSpec;
+
+    async fn get(emu: &Emulator, token: Option<&str>) -> (StatusCode, Value) {
+        get_path(emu, "/scim/v2/Users", token).await
+    }
+
+    async fn get_path(emu: &Emulator, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let mut req = axum::http::Request::get(path);
+        if let Some(token) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let Ok(resp) =
+            crate::http::app(emu.clone()).oneshot(req.body(Body::empty()).unwrap()).await;
+        let status = resp.status();
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    fn user_names(listing: &Value) -> Vec<&str> {
+        let users = listing["Resources"].as_array().unwrap();
+        users.iter().map(|u| u["userName"].as_str().unwrap()).collect()
+    }
+
+    /// The handlers take the tenant the layer resolved from a slot scoped to the poll of their
+    /// own request: each request sees its own tenant, and nothing is left for the next one.
+    #[tokio::test]
+    async fn handlers_see_their_own_requests_tenant_and_nothing_leaks() {
+        let emu = Emulator::new(EmulatorConfig::default()).unwrap();
+        let mut tokens = Vec::new();
+        for name in ["a", "b"] {
+            let user = crate::account::SeedUser {
+                user_name: format!("only-{name}@example.com"),
+                ..Default::default()
+            };
+            let seed = crate::seed::Seed { users: vec![user], ..Default::default() };
+            let spec =
+                TenantSpec { name: Some(name.into()), seed: Some(seed), ..Default::default() };
+            let t = emu.create_tenant(spec).unwrap();
+            tokens.push(t.read().scim_token.clone());
+        }
+        let owners = |listing: &Value| user_names(listing).join(",");
+        // One thread (a current-thread runtime), requests alternating between tenants.
+        for _ in 0..2 {
+            let (a, b) = (get(&emu, Some(&tokens[0])).await, get(&emu, Some(&tokens[1])).await);
+            assert_eq!((a.0, b.0), (StatusCode::OK, StatusCode::OK));
+            let same = emu.tenant(&crate::tenant::TenantId("a".into())).unwrap();
+            let expected_a: Vec<_> =
+                same.read().account.users().map(|u| u.user_name.clone()).collect();
+            assert_eq!(owners(&a.1), expected_a.join(","));
+            assert_ne!(owners(&a.1), owners(&b.1));
+            assert_eq!(get(&emu, None).await.0, StatusCode::UNAUTHORIZED);
+            // A journaled request whose handler never takes its tenant (`/ping` needs no
+            // token) must not leave it for the next request.
+            assert_eq!(get_path(&emu, "/scim/v2/ping", Some(&tokens[0])).await.0, StatusCode::OK);
+            assert_eq!(get(&emu, None).await.0, StatusCode::UNAUTHORIZED);
+            assert_eq!(get(&emu, Some("not-a-token")).await.0, StatusCode::UNAUTHORIZED);
+            assert!(serving_tenant().is_none(), "the slot is empty between requests");
+        }
     }
 }

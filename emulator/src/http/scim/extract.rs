@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::error::ApiError;
 use crate::http::bearer::bearer;
+use crate::http::control_layer::serving_tenant;
 use crate::state::{Emulator, SharedTenant, TokenKind};
 
 /// The largest request body accepted (1 MiB); larger ones get 413.
@@ -53,9 +54,15 @@ impl FromRequestParts<Emulator> for ScimTenant {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, emu: &Emulator) -> Result<Self, ApiError> {
-        let token =
-            bearer(&parts.headers).map_err(|e| ApiError(ScimError::unauthorized(e.message())))?;
-        match emu.resolve_token(token) {
+        // Usually the control layer's, for this request; else from the header.
+        let resolved = match serving_tenant() {
+            Some(resolved) => Some(resolved),
+            None => emu.resolve_token(
+                bearer(&parts.headers)
+                    .map_err(|e| ApiError(ScimError::unauthorized(e.message())))?,
+            ),
+        };
+        match resolved {
             Some((tenant, TokenKind::Scim)) => Ok(ScimTenant {
                 tenant,
                 base_url: BaseUrl { host: parts.headers.get(header::HOST).cloned() },
