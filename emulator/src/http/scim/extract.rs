@@ -89,14 +89,23 @@ pub struct QueryPairs(pub Vec<(String, String)>);
 impl QueryPairs {
     /// The pairs of an `application/x-www-form-urlencoded` query string.
     pub fn parse(query: &str) -> QueryPairs {
-        let pairs = query
-            .split('&')
-            .filter(|part| !part.is_empty())
-            .map(|part| {
-                let (name, value) = part.split_once('=').unwrap_or((part, ""));
-                (decode_component(name), decode_component(value))
-            })
-            .collect();
+        // Split on bytes: '&' and '=' are ASCII, so every split falls on a char boundary, and a
+        // byte scan is cheaper than `str::split`'s char searcher.
+        let mut pairs = Vec::new();
+        let mut rest = query;
+        while !rest.is_empty() {
+            let end = rest.bytes().position(|b| b == b'&').unwrap_or(rest.len());
+            let part = &rest[..end];
+            rest = rest.get(end + 1..).unwrap_or_default();
+            if part.is_empty() {
+                continue;
+            }
+            let (name, value) = match part.bytes().position(|b| b == b'=') {
+                Some(eq) => (&part[..eq], &part[eq + 1..]),
+                None => (part, ""),
+            };
+            pairs.push((decode_component(name), decode_component(value)));
+        }
         QueryPairs(pairs)
     }
 }
@@ -286,6 +295,10 @@ mod tests {
             [("filter", "userName eq \"a@b.c\""), ("count", "2"), ("count", "3"), ("flag", "")];
         let got: Vec<_> = p.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         assert_eq!(got, want);
+        // Empty parts (leading, doubled, trailing '&') are skipped; '=' in a value is kept.
+        let p = pairs("/Users?&a=1&&b=x=y&").await;
+        let got: Vec<_> = p.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(got, [("a", "1"), ("b", "x=y")]);
         // Invalid UTF-8 is replaced rather than rejected; the reader reports bad values.
         assert_eq!(pairs("/Users?filter=%FF").await[0].1, "\u{FFFD}");
         // Escapes of multi-byte characters, literal '%' that starts no escape, '+' vs "%2B".
