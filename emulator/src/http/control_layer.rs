@@ -143,7 +143,11 @@ where
         // Every field is `Unpin` (`F` by the bound, the rest by construction).
         match &mut self.get_mut().0 {
             State::Admin { served, emulator } => {
-                let Ok(resp) = std::task::ready!(Pin::new(served).poll(cx));
+                let polled = {
+                    let _serving = Serving::nobody();
+                    Pin::new(served).poll(cx)
+                };
+                let Ok(resp) = std::task::ready!(polled);
                 if let Some(emu) = emulator.take()
                     && resp.status().is_success()
                 {
@@ -151,7 +155,10 @@ where
                 }
                 Poll::Ready(Ok(resp))
             }
-            State::Unjournaled(served) => Pin::new(served).poll(cx),
+            State::Unjournaled(served) => {
+                let _serving = Serving::nobody();
+                Pin::new(served).poll(cx)
+            }
             State::Journaled { served, pending } => {
                 let polled = {
                     let _serving = pending.as_ref().map(|p| Serving::enter(&p.tenant, p.kind));
@@ -164,7 +171,10 @@ where
                 }))
             }
             State::Answered(ready) => Pin::new(ready).poll(cx),
-            State::Faulted(fut) => fut.as_mut().poll(cx),
+            State::Faulted(fut) => {
+                let _serving = Serving::nobody();
+                fut.as_mut().poll(cx)
+            }
         }
     }
 }
@@ -184,14 +194,19 @@ pub fn serving_tenant() -> Option<(SharedTenant, TokenKind)> {
     SERVING.take()
 }
 
-/// Puts a request's tenant in [`SERVING`] for the length of one poll of its handler, and
-/// restores what was there when dropped (also when the handler panics), so the slot never
-/// outlives the poll it was set for.
+/// Puts a request's tenant in [`SERVING`] (or, for a request without one, empties it) for the
+/// length of one poll of its handler, and restores what was there when dropped (also when the
+/// handler panics): during any poll of a [`ControlFuture`] the slot holds that request's
+/// tenant or nothing, and it never outlives the poll.
 struct Serving(Option<(SharedTenant, TokenKind)>);
 
 impl Serving {
     fn enter(tenant: &SharedTenant, kind: TokenKind) -> Serving {
         Serving(SERVING.replace(Some((tenant.clone(), kind))))
+    }
+
+    fn nobody() -> Serving {
+        Serving(SERVING.take())
     }
 }
 
@@ -460,5 +475,17 @@ mod tests {
             assert_eq!(get(&emu, Some("not-a-token")).await.0, StatusCode::UNAUTHORIZED);
             assert!(serving_tenant().is_none(), "the slot is empty between requests");
         }
+    }
+
+    /// Even polled inside another request's poll (a handler making an in-process request), a
+    /// request without a token gets 401, never the outer request's tenant.
+    #[tokio::test]
+    async fn a_request_without_a_token_never_sees_another_requests_tenant() {
+        let emu = Emulator::new(EmulatorConfig::default()).unwrap();
+        let outer = Serving::enter(&emu.default_tenant(), TokenKind::Scim);
+        assert_eq!(get(&emu, None).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(get(&emu, Some("not-a-token")).await.0, StatusCode::UNAUTHORIZED);
+        drop(outer);
+        assert!(serving_tenant().is_none());
     }
 }
