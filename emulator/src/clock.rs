@@ -43,11 +43,10 @@ impl Clock {
 
     /// The current time, truncated to whole seconds (1Password timestamps carry no fractions).
     pub fn now(&self) -> DateTime<Utc> {
-        let t = match self {
-            Clock::System { offset } => return system_now(*offset),
-            Clock::Manual { now } => *now,
-        };
-        DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+        match self {
+            Clock::System { offset } => system_now(*offset),
+            Clock::Manual { now } => whole_seconds(*now),
+        }
     }
 
     /// Moves time forward (negative durations are rejected by the control API, not here).
@@ -69,14 +68,18 @@ impl Clock {
     }
 }
 
+/// `t` without its fraction of a second.
+fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+}
+
 /// The wall clock plus `offset`, in whole seconds. Added up as seconds and nanoseconds and
 /// turned into a date once: every request reads the clock, and `Utc::now() + offset` then
 /// truncating converted between dates and timestamps three times.
 fn system_now(offset: Duration) -> DateTime<Utc> {
     let Ok(since_epoch) = SystemTime::now().duration_since(UNIX_EPOCH) else {
         // A wall clock before 1970: not worth a fast path.
-        let t = Utc::now() + offset;
-        return DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t);
+        return whole_seconds(Utc::now() + offset);
     };
     let nanos = i64::from(since_epoch.subsec_nanos()) + i64::from(offset.subsec_nanos());
     let secs = i64::try_from(since_epoch.as_secs())
