@@ -6,7 +6,7 @@ use scim::{ScimError, messages};
 use serde_json::{Map, Value, json};
 
 use super::error::{ApiError, scim_bytes_response, scim_response};
-use super::extract::{BaseUrl, QueryPairs, ResourceId, ScimBody, ScimTenant};
+use super::extract::{BaseUrl, ReadQuery, ResourceId, ScimBody, ScimTenant};
 use super::list::{self, ListParams, Listing};
 use super::patch::{self, PatchOptions};
 use super::render::Rendered;
@@ -46,7 +46,7 @@ pub(super) fn search(
 }
 
 /// `GET /Groups`.
-pub async fn list(auth: ScimTenant, QueryPairs(q): QueryPairs) -> Result<Response, ApiError> {
+pub async fn list(auth: ScimTenant, q: ReadQuery) -> Result<Response, ApiError> {
     let params = ListParams::from_query(&q, messages::GROUP)?;
     let t = read(&auth.tenant);
     Ok(scim_bytes_response(StatusCode::OK, search(&t, params, &auth.base_url)?.to_json()))
@@ -66,12 +66,7 @@ fn visible_group<'a>(t: &'a Tenant, id: &str) -> Result<&'a Group, ApiError> {
         .ok_or_else(|| AccountError::GroupNotFound(id.to_owned()).into())
 }
 
-fn render_one(
-    t: &Tenant,
-    id: &str,
-    base: &BaseUrl,
-    q: &[(String, String)],
-) -> Result<Value, ApiError> {
+fn render_one(t: &Tenant, id: &str, base: &BaseUrl, q: &ReadQuery) -> Result<Value, ApiError> {
     let g = visible_group(t, id)?;
     let params = ListParams::from_query(q, messages::GROUP)?;
     Ok(params.projection.apply(render::group(g, &t.account, &t.profile, base)))
@@ -81,7 +76,7 @@ fn render_one(
 pub async fn get(
     auth: ScimTenant,
     ResourceId(id): ResourceId,
-    QueryPairs(q): QueryPairs,
+    q: ReadQuery,
 ) -> Result<Response, ApiError> {
     let t = read(&auth.tenant);
     let body = render_one(&t, &id, &auth.base_url, &q)?;
@@ -142,7 +137,7 @@ pub async fn create(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Respon
     let now = t.clock.now();
     let (id, changes) = t.account.create_group(input, &t.profile, &mut t.ids, now)?;
     t.record(&changes);
-    let body = render_one(t, &id, &auth.base_url, &[])?;
+    let body = render_one(t, &id, &auth.base_url, &ReadQuery::default())?;
     let created = t.profile.post_returns_201;
     drop(guard);
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
@@ -174,7 +169,7 @@ pub async fn replace(
     let now = t.clock.now();
     let changes = t.account.replace_group(&id, input, &t.profile, now)?;
     t.record(&changes);
-    let body = render_one(t, &id, &auth.base_url, &[])?;
+    let body = render_one(t, &id, &auth.base_url, &ReadQuery::default())?;
     drop(guard);
     Ok(scim_response(StatusCode::OK, &body))
 }
@@ -201,7 +196,7 @@ pub async fn patch(
     let now = t.clock.now();
     let changes = t.account.replace_group(&id, input, &t.profile, now)?;
     t.record(&changes);
-    let body = render_one(t, &id, &auth.base_url, &[])?;
+    let body = render_one(t, &id, &auth.base_url, &ReadQuery::default())?;
     drop(guard);
     Ok(scim_response(StatusCode::OK, &body))
 }

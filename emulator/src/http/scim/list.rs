@@ -6,6 +6,7 @@ use scim::{ScimError, messages};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
+use super::extract::ReadQuery;
 use super::render::{Projection, Rendered};
 use crate::ids::IdGenerator;
 use crate::profile::Profile;
@@ -60,19 +61,15 @@ impl ListParams {
         })
     }
 
-    /// From a query string's pairs.
-    pub fn from_query(pairs: &[(String, String)], core: &str) -> Result<ListParams, ScimError> {
-        let get = |k: &str| {
-            pairs.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str())
-        };
-        let start = get("startIndex").map(|v| parse_int("startIndex", v)).transpose()?;
-        let count = get("count").map(|v| parse_int("count", v)).transpose()?;
+    /// From a request's query parameters.
+    pub fn from_query(q: &ReadQuery, core: &str) -> Result<ListParams, ScimError> {
+        let int = |name: &str, raw: &Option<String>| raw.as_deref().map(|v| parse_int(name, v));
         ListParams::build(
-            get("filter"),
-            start,
-            count,
-            get("attributes"),
-            get("excludedAttributes"),
+            q.filter.as_deref(),
+            int("startIndex", &q.start_index).transpose()?,
+            int("count", &q.count).transpose()?,
+            q.attributes.as_deref(),
+            q.excluded_attributes.as_deref(),
             core,
         )
     }

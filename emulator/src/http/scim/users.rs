@@ -6,7 +6,7 @@ use scim::{ScimError, messages};
 use serde_json::{Map, Value};
 
 use super::error::{ApiError, scim_bytes_response, scim_response};
-use super::extract::{BaseUrl, QueryPairs, ResourceId, ScimBody, ScimTenant};
+use super::extract::{BaseUrl, ReadQuery, ResourceId, ScimBody, ScimTenant};
 use super::list::{self, IndexedLookup, ListParams, Listing};
 use super::patch::{self, PatchOptions};
 use super::render::Rendered;
@@ -74,7 +74,7 @@ pub(super) fn search<'a>(
 }
 
 /// `GET /Users`.
-pub async fn list(auth: ScimTenant, QueryPairs(q): QueryPairs) -> Result<Response, ApiError> {
+pub async fn list(auth: ScimTenant, q: ReadQuery) -> Result<Response, ApiError> {
     let params = ListParams::from_query(&q, messages::USER)?;
     let t = read(&auth.tenant);
     Ok(scim_bytes_response(StatusCode::OK, search(&t, params, &auth.base_url)?.to_json()))
@@ -93,7 +93,7 @@ fn user_response(
     status: StatusCode,
     id: &str,
     base: &BaseUrl,
-    q: &[(String, String)],
+    q: &ReadQuery,
 ) -> Result<Response, ApiError> {
     let u = t.account.user(id).ok_or(AccountError::UserNotFound(id.to_owned()))?;
     let params = ListParams::from_query(q, messages::USER)?;
@@ -109,7 +109,7 @@ fn user_response(
 pub async fn get(
     auth: ScimTenant,
     ResourceId(id): ResourceId,
-    QueryPairs(q): QueryPairs,
+    q: ReadQuery,
 ) -> Result<Response, ApiError> {
     let t = read(&auth.tenant);
     user_response(&t, StatusCode::OK, &id, &auth.base_url, &q)
@@ -172,7 +172,7 @@ pub async fn create(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Respon
         }
         Err(e) => return Err(e.into()),
     };
-    let mut resp = user_response(t, status, &id, &auth.base_url, &[])?;
+    let mut resp = user_response(t, status, &id, &auth.base_url, &ReadQuery::default())?;
     let post_201 = status == StatusCode::CREATED;
     drop(guard);
     if post_201 && let Ok(loc) = HeaderValue::from_str(&format!("{}/Users/{id}", auth.base_url)) {
@@ -204,7 +204,7 @@ pub async fn replace(
     let now = t.clock.now();
     let changes = t.account.replace_user(&id, input, &t.profile, &mut t.ids, now)?;
     t.record(&changes);
-    user_response(t, StatusCode::OK, &id, &auth.base_url, &[])
+    user_response(t, StatusCode::OK, &id, &auth.base_url, &ReadQuery::default())
 }
 
 /// `PATCH /Users/{id}`: applies the operations to a copy, then replaces.
@@ -225,7 +225,7 @@ pub async fn patch(
     let now = t.clock.now();
     let changes = t.account.replace_user(&id, input, &t.profile, &mut t.ids, now)?;
     t.record(&changes);
-    user_response(t, StatusCode::OK, &id, &auth.base_url, &[])
+    user_response(t, StatusCode::OK, &id, &auth.base_url, &ReadQuery::default())
 }
 
 /// `DELETE /Users/{id}`: suspends (the real bridge) or removes.
