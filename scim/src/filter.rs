@@ -11,6 +11,9 @@ mod parser;
 
 use std::fmt;
 
+/// The strings of the AST: names and short values (`userName`, `"bjensen@example.com"`) are
+/// kept inline, so parsing the filters IdPs send on every sync allocates nothing.
+pub use compact_str::CompactString;
 use serde_json::Value;
 
 pub use parser::{MAX_DEPTH, MAX_TERMS};
@@ -29,11 +32,11 @@ use crate::schema::ResourceSchema;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AttrPath {
     /// The schema URN prefix, without the trailing `:` (`urn:ietf:params:scim:schemas:...:User`).
-    pub urn: Option<String>,
+    pub urn: Option<CompactString>,
     /// The attribute name (`userName`, `emails`, `$ref`).
-    pub name: String,
+    pub name: CompactString,
     /// The sub-attribute name (`familyName` in `name.familyName`).
-    pub sub_attr: Option<String>,
+    pub sub_attr: Option<CompactString>,
 }
 
 /// The nine comparison operators.
@@ -69,7 +72,7 @@ pub enum CompValue {
     /// A JSON number.
     Number(serde_json::Number),
     /// A JSON string, unescaped.
-    String(String),
+    String(CompactString),
 }
 
 /// A parsed filter.
@@ -242,25 +245,25 @@ impl CompValue {
             CompValue::Null => Value::Null,
             CompValue::Bool(b) => Value::Bool(*b),
             CompValue::Number(n) => Value::Number(n.clone()),
-            CompValue::String(s) => Value::String(s.clone()),
+            CompValue::String(s) => Value::String(s.to_string()),
         }
     }
 }
 
 impl AttrPath {
     /// A plain attribute path (`userName`).
-    pub fn new(name: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<CompactString>) -> Self {
         AttrPath { urn: None, name: name.into(), sub_attr: None }
     }
 
     /// With a sub-attribute (`name.familyName`).
-    pub fn with_sub(mut self, sub: impl Into<String>) -> Self {
+    pub fn with_sub(mut self, sub: impl Into<CompactString>) -> Self {
         self.sub_attr = Some(sub.into());
         self
     }
 
     /// With a schema URN prefix.
-    pub fn with_urn(mut self, urn: impl Into<String>) -> Self {
+    pub fn with_urn(mut self, urn: impl Into<CompactString>) -> Self {
         self.urn = Some(urn.into());
         self
     }
@@ -272,7 +275,7 @@ impl AttrPath {
 
     /// Case-insensitive equality of every facet (RFC 7644 §3.10).
     pub fn eq_ignore_case(&self, other: &AttrPath) -> bool {
-        fn opt_eq(a: &Option<String>, b: &Option<String>) -> bool {
+        fn opt_eq(a: &Option<CompactString>, b: &Option<CompactString>) -> bool {
             match (a, b) {
                 (None, None) => true,
                 (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),

@@ -30,8 +30,8 @@ fn value() -> impl Strategy<Value = CompValue> {
         any::<f64>()
             .prop_filter_map("finite", serde_json::Number::from_f64)
             .prop_map(CompValue::Number),
-        any::<String>().prop_map(CompValue::String),
-        "[a-zA-Z0-9@. \"\\\\/]{0,12}".prop_map(CompValue::String),
+        any::<String>().prop_map(|s| CompValue::String(s.into())),
+        "[a-zA-Z0-9@. \"\\\\/]{0,12}".prop_map(|s| CompValue::String(s.into())),
     ]
 }
 
@@ -52,9 +52,9 @@ fn attr_path() -> impl Strategy<Value = AttrPath> {
         "urn:[a-zA-Z0-9][a-zA-Z0-9.-]{0,5}(:[a-zA-Z0-9][a-zA-Z0-9.-]{0,5}){0,4}",
     );
     (urn, name(), proptest::option::of(name())).prop_map(|(urn, name, sub_attr)| AttrPath {
-        urn,
-        name,
-        sub_attr,
+        urn: urn.map(Into::into),
+        name: name.into(),
+        sub_attr: sub_attr.map(Into::into),
     })
 }
 
@@ -76,7 +76,11 @@ fn tree(leaves: BoxedStrategy<Filter>, brackets: bool) -> BoxedStrategy<Filter> 
             ];
             if brackets {
                 let attr = (proptest::option::weighted(0.2, Just("urn:x:y".to_owned())), name())
-                    .prop_map(|(urn, name)| AttrPath { urn, name, sub_attr: None });
+                    .prop_map(|(urn, name)| AttrPath {
+                        urn: urn.map(Into::into),
+                        name: name.into(),
+                        sub_attr: None,
+                    });
                 let inside = tree(leaf().boxed(), false);
                 options.push(
                     (attr, inside)
@@ -114,7 +118,7 @@ fn user_filter() -> BoxedStrategy<Filter> {
             Just("work".to_owned()),
             Just("701984".to_owned())
         ]
-        .prop_map(CompValue::String),
+        .prop_map(|s| CompValue::String(s.into())),
     ];
     let op = prop_oneof![
         Just(CompareOp::Eq),

@@ -13,7 +13,7 @@ use nom::error::ErrorKind;
 use nom::sequence::pair;
 use nom::{IResult, Parser};
 
-use super::{AttrPath, CompValue, CompareOp, Filter, ParseError};
+use super::{AttrPath, CompValue, CompactString, CompareOp, Filter, ParseError};
 
 /// How deeply `(`, `not (` and `[` may nest. Deep enough for any real filter, shallow enough
 /// that the recursive descent (and the recursive printer and evaluator) cannot exhaust a stack.
@@ -122,10 +122,10 @@ fn attr_name(i: &str) -> Res<'_, &str> {
 }
 
 /// `name ["." subAttr]`, both names owned.
-fn name_and_sub(i: &str) -> Res<'_, (String, Option<String>)> {
+fn name_and_sub(i: &str) -> Res<'_, (CompactString, Option<CompactString>)> {
     let (i, name) = attr_name(i)?;
     let (i, sub) = opt(pair(char('.'), attr_name)).parse(i)?;
-    Ok((i, (name.to_owned(), sub.map(|(_, s)| s.to_owned()))))
+    Ok((i, (name.into(), sub.map(|(_, s)| s.into()))))
 }
 
 /// `attrPath = [URN ":"] ATTRNAME ["." subAttr]`.
@@ -153,7 +153,7 @@ pub(crate) fn attr_path(i: &str) -> Res<'_, AttrPath> {
                 "an attribute name after the schema URN (one sub-attribute at most)",
             );
         }
-        return Ok((rest, AttrPath { urn: Some(urn.to_owned()), name, sub_attr }));
+        return Ok((rest, AttrPath { urn: Some(urn.into()), name, sub_attr }));
     }
     let (rest, (name, sub_attr)) = expect(name_and_sub(i), i, ATTR_EXPECTED)?;
     Ok((rest, AttrPath { urn: None, name, sub_attr }))
@@ -233,11 +233,11 @@ fn json_number_value(text: &str) -> Option<serde_json::Number> {
 fn json_string(i: &str) -> Res<'_, CompValue> {
     let (mut rest, _) = char('"')(i)?;
     // Most strings have no escapes: end at the first special byte (all three are ASCII, so a
-    // byte scan finds them in UTF-8), and an unescaped string is copied once, at its size.
+    // byte scan finds them in UTF-8), and an unescaped string is copied once (inline when short).
     let special = |b: &u8| *b == b'"' || *b == b'\\' || *b < b' ';
     let first = rest.bytes().position(|b| special(&b)).unwrap_or(rest.len());
     if rest.as_bytes().get(first) == Some(&b'"') {
-        return Ok((&rest[first + 1..], CompValue::String(rest[..first].to_owned())));
+        return Ok((&rest[first + 1..], CompValue::String(rest[..first].into())));
     }
     let mut out = String::new();
     loop {
@@ -249,7 +249,7 @@ fn json_string(i: &str) -> Res<'_, CompValue> {
             return hard(rest, "a closing '\"' for the string");
         };
         match c {
-            '"' => return Ok((&rest[1..], CompValue::String(out))),
+            '"' => return Ok((&rest[1..], CompValue::String(out.into()))),
             '\\' => {
                 let (r, ch) = escape(rest)?;
                 out.push(ch);
@@ -467,7 +467,7 @@ fn attr_exp<'a>(ctx: &mut Ctx<'_>, i: &'a str) -> Res<'a, Filter> {
         if let Some(after_dot) = rest.strip_prefix('.') {
             let (r, sub) =
                 expect(attr_name(after_dot), after_dot, "a sub-attribute name after ']'")?;
-            let sub_path = AttrPath { urn: None, name: sub.to_owned(), sub_attr: None };
+            let sub_path = AttrPath::new(sub);
             let (r, tail) = op_and_value(ctx, r, sub_path)?;
             let filter = Filter::And(Box::new(inner), Box::new(tail));
             return Ok((r, Filter::ValuePath { attr: path, filter: Box::new(filter) }));
@@ -605,7 +605,7 @@ pub(crate) fn patch_path(input: &str) -> Result<crate::path::PatchPath, ParseErr
                     let (r, sub) =
                         expect(attr_name(after_dot), after_dot, "a sub-attribute name after ']'")
                             .map_err(to_failure)?;
-                    (r, Some(sub.to_owned()))
+                    (r, Some(sub.into()))
                 }
                 None => (r, None),
             };

@@ -156,7 +156,7 @@ fn resolve<'a>(path: &AttrPath, schema: &'a ResourceSchema) -> Result<Target<'a>
         },
     };
     let def = find(attrs, &path.name);
-    let key = def.map_or_else(|| path.name.clone(), |d| d.name.clone());
+    let key = def.map_or_else(|| path.name.to_string(), |d| d.name.clone());
     if let Some(d) = def
         && d.mutability == Mutability::ReadOnly
     {
@@ -238,7 +238,7 @@ fn apply_path(
                 _ => None,
             };
             let sub_name =
-                path.sub_attr.as_ref().map(|s| sub_def.map_or(s.clone(), |d| d.name.clone()));
+                path.sub_attr.as_ref().map(|s| sub_def.map_or(s.to_string(), |d| d.name.clone()));
             let multi = t.def.is_some_and(|d| d.multi_valued);
             let c = container(doc, &t.ext);
             let current = take_key(c, &t.key);
@@ -388,12 +388,12 @@ fn eq_parts(f: &Filter, out: &mut Map<String, Value>) -> bool {
     match f {
         Filter::Compare { path, op: CompareOp::Eq, value } if path.sub_attr.is_none() => {
             let v = match value {
-                CompValue::String(s) => Value::String(s.clone()),
+                CompValue::String(s) => Value::String(s.to_string()),
                 CompValue::Bool(b) => Value::Bool(*b),
                 CompValue::Number(n) => Value::Number(n.clone()),
                 CompValue::Null => return false,
             };
-            out.insert(path.name.clone(), v);
+            out.insert(path.name.to_string(), v);
             true
         }
         Filter::And(a, b) => eq_parts(a, out) && eq_parts(b, out),
