@@ -98,14 +98,14 @@ impl ReadQuery {
     /// Reads an `application/x-www-form-urlencoded` query string.
     pub fn parse(query: &str) -> ReadQuery {
         let mut q = ReadQuery::default();
-        // Split on bytes: '&' and '=' are ASCII, so every split falls on a char boundary, and a
-        // byte scan is cheaper than `str::split`'s char searcher.
+        // Split on bytes (memchr): '&' and '=' are ASCII, so every split falls on a char
+        // boundary.
         let mut rest = query;
         while !rest.is_empty() {
-            let end = rest.bytes().position(|b| b == b'&').unwrap_or(rest.len());
+            let end = memchr::memchr(b'&', rest.as_bytes()).unwrap_or(rest.len());
             let part = &rest[..end];
             rest = rest.get(end + 1..).unwrap_or_default();
-            let (name, value) = match part.bytes().position(|b| b == b'=') {
+            let (name, value) = match memchr::memchr(b'=', part.as_bytes()) {
                 Some(eq) => (&part[..eq], &part[eq + 1..]),
                 None => (part, ""),
             };
@@ -120,7 +120,7 @@ impl ReadQuery {
     fn slot(&mut self, raw_name: &str) -> Option<&mut Option<String>> {
         // Names are almost never escaped; decode only those that are.
         let decoded;
-        let name = if raw_name.bytes().any(|b| b == b'%' || b == b'+') {
+        let name = if memchr::memchr2(b'%', b'+', raw_name.as_bytes()).is_some() {
             decoded = decode_component(raw_name);
             decoded.as_str()
         } else {
@@ -153,8 +153,11 @@ fn decode_component(s: &str) -> String {
 /// do not); invalid UTF-8 in the result is replaced.
 fn percent_decode(s: &str, plus_is_space: bool) -> String {
     let bytes = s.as_bytes();
-    let special = |b: &u8| *b == b'%' || (plus_is_space && *b == b'+');
-    let Some(first) = bytes.iter().position(special) else {
+    // The next '%' (or '+', when it means a space), by memchr's vectorised search.
+    let next_special = |b: &[u8]| {
+        if plus_is_space { memchr::memchr2(b'%', b'+', b) } else { memchr::memchr(b'%', b) }
+    };
+    let Some(first) = next_special(bytes) else {
         return s.to_owned();
     };
     let hex = |b: Option<&u8>| match b? {
@@ -170,7 +173,8 @@ fn percent_decode(s: &str, plus_is_space: bool) -> String {
         out.extend_from_slice(&rest[..at]);
         rest = &rest[at..];
         let step = match rest {
-            [b'+', ..] if plus_is_space => {
+            // Only found when it means a space.
+            [b'+', ..] => {
                 out.push(b' ');
                 1
             }
@@ -187,7 +191,7 @@ fn percent_decode(s: &str, plus_is_space: bool) -> String {
             [] => break,
         };
         rest = &rest[step..];
-        at = rest.iter().position(special).unwrap_or(rest.len());
+        at = next_special(rest).unwrap_or(rest.len());
     }
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
