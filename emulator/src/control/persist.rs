@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ratelimit::RateLimitConfig;
 use crate::clock::Clock;
+use crate::events::LogIdentity;
 use crate::profile::Profile;
 use crate::seed::{Seed, SeedSnapshot};
 use crate::state::{Emulator, TenantSpec};
@@ -91,8 +92,13 @@ pub struct SavedTenant {
     pub name: String,
     /// SCIM token.
     pub scim_token: String,
-    /// Events API token when saved (informational: the restored event log signs a new one).
+    /// The default Events API token when saved (also in `events_identity`, which restores it).
     pub events_token: String,
+    /// The event log's identity: account uuid, signing key, cursor secret and issued tokens,
+    /// so the Events API tokens and cursors clients hold still work after a restart. Files
+    /// written before it existed restore with a new identity (new tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_identity: Option<LogIdentity>,
     /// Its full profile.
     pub profile: Profile,
     /// Its clock.
@@ -132,6 +138,7 @@ pub fn snapshot(emulator: &Emulator, generation: u64) -> StateDoc {
                 name: t.id.0.clone(),
                 scim_token: t.scim_token.clone(),
                 events_token: t.events_token.clone(),
+                events_identity: Some(t.events.identity()),
                 profile: t.profile.clone(),
                 clock: SavedClock::of(&t.clock),
                 ratelimits,
@@ -179,7 +186,7 @@ pub fn restore(emulator: &Emulator, doc: &StateDoc) -> Result<(), String> {
         };
         {
             let mut t = shared.write();
-            let rebuilt = Tenant::build(
+            let mut rebuilt = Tenant::build(
                 id.clone(),
                 saved.scim_token.clone(),
                 saved.profile.clone(),
@@ -189,6 +196,11 @@ pub fn restore(emulator: &Emulator, doc: &StateDoc) -> Result<(), String> {
                 false,
             )
             .map_err(fail)?;
+            // Before the swap: a bad identity leaves the tenant as it was.
+            if let Some(identity) = &saved.events_identity {
+                rebuilt.events.adopt_identity(identity).map_err(fail)?;
+                rebuilt.events_token = rebuilt.events.default_token().token.clone();
+            }
             *t = rebuilt;
             t.faults().limiter.configure(saved.ratelimits.clone()).map_err(fail)?;
         }
@@ -345,7 +357,7 @@ mod tests {
         let t = found.read();
         assert_eq!(t.id.0, "acme");
         let restored_events = t.events_token.clone();
-        let _ = events;
+        assert_eq!(restored_events, events, "the Events API token survives");
         assert_eq!(t.clock.now(), Clock::default_manual_start() + chrono::Duration::seconds(90));
         assert_eq!(t.faults().rules().len(), 1);
         assert_eq!(t.faults().limiter.config(), &RateLimitConfig::events_api_documented());

@@ -117,6 +117,11 @@ impl CursorCodec {
         CursorCodec { key }
     }
 
+    /// The secret, for the state file: cursors clients hold must still verify after a restart.
+    pub fn key(&self) -> [u8; 32] {
+        self.key
+    }
+
     fn mac(&self, body: &[u8]) -> HmacSha256 {
         // HMAC accepts keys of any length, so this cannot fail.
         let mut mac = HmacSha256::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -137,6 +139,33 @@ pub struct EventLog {
     known_users: BTreeMap<String, Arc<Person>>,
     /// Off unless enabled through the control API.
     pub rate_limit: Option<RateLimit>,
+}
+
+/// What makes a log this account's, apart from its events: the account uuid, the Provision
+/// Manager and its session, the token signing key, the cursor secret and the tokens issued.
+/// The state file keeps it so that the tokens and cursors clients hold still work after a
+/// restart; a log rebuilt from its events alone would draw all of these anew.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogIdentity {
+    /// The account uuid.
+    pub account_uuid: String,
+    /// The Provision Manager's user uuid.
+    pub actor_uuid: String,
+    /// Its session's uuid.
+    pub session_uuid: String,
+    /// Its session's device uuid.
+    pub device_uuid: String,
+    /// When its session signed in.
+    pub login_time: DateTime<Utc>,
+    /// The signing key's id (`kid`).
+    pub signing_kid: String,
+    /// The signing key's secret scalar, base64url.
+    pub signing_key: String,
+    /// The cursor secret, base64url.
+    pub cursor_key: String,
+    /// Every token issued, oldest (the tenant's default token) first.
+    pub tokens: Vec<IssuedToken>,
 }
 
 impl Default for EventLog {
@@ -273,6 +302,57 @@ impl EventLog {
     /// The Provision Manager: the actor of SCIM-driven audit events.
     pub fn provision_manager(&self) -> &Person {
         &self.actor.person
+    }
+
+    /// The log's identity, for the state file.
+    pub fn identity(&self) -> LogIdentity {
+        LogIdentity {
+            account_uuid: self.account_uuid.clone(),
+            actor_uuid: self.actor.person.uuid.to_string(),
+            session_uuid: self.actor.session.uuid.clone(),
+            device_uuid: self.actor.session.device_uuid.clone(),
+            login_time: self.actor.session.login_time,
+            signing_kid: self.signer.kid().to_owned(),
+            signing_key: URL_SAFE_NO_PAD.encode(self.signer.secret()),
+            cursor_key: URL_SAFE_NO_PAD.encode(self.cursors.key()),
+            tokens: self.tokens.clone(),
+        }
+    }
+
+    /// Takes on a saved identity (see [`LogIdentity`]); the events stay as they are. All or
+    /// nothing: a bad key or an empty token list changes nothing.
+    pub fn adopt_identity(&mut self, id: &LogIdentity) -> Result<(), String> {
+        let decode = |what: &str, text: &str| {
+            URL_SAFE_NO_PAD.decode(text).map_err(|e| format!("events identity: {what}: {e}"))
+        };
+        let signer = TokenSigner::from_secret(
+            id.signing_kid.clone(),
+            &decode("signing_key", &id.signing_key)?,
+        )
+        .map_err(|e| format!("events identity: signing_key: {e}"))?;
+        let cursor_key: [u8; 32] = decode("cursor_key", &id.cursor_key)?
+            .try_into()
+            .map_err(|_| "events identity: cursor_key: a cursor secret is 32 bytes".to_owned())?;
+        if id.tokens.is_empty() {
+            return Err("events identity: tokens: the tenant's default token is missing".into());
+        }
+        let person = Arc::new(Person::user(
+            &id.actor_uuid,
+            &self.actor.person.name,
+            &self.actor.person.email,
+        ));
+        let session = Arc::new(Session {
+            uuid: id.session_uuid.clone(),
+            login_time: id.login_time,
+            device_uuid: id.device_uuid.clone(),
+            ip: self.actor.session.ip.clone(),
+        });
+        self.account_uuid = id.account_uuid.clone();
+        self.actor = Actor { person, session };
+        self.signer = signer;
+        self.cursors = CursorCodec::new(cursor_key);
+        self.tokens = id.tokens.clone();
+        Ok(())
     }
 
     /// The signing key (its public half verifies tokens).

@@ -64,7 +64,8 @@ impl FromStr for Feature {
 }
 
 /// A token the tenant issued, with what it allows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IssuedToken {
     /// The bearer string (the JWT).
     pub token: String,
@@ -138,6 +139,22 @@ impl TokenSigner {
                 return TokenSigner { key, kid };
             }
         }
+    }
+
+    /// A signer with this key id and 32-byte secret scalar (as [`TokenSigner::secret`] gives).
+    pub fn from_secret(kid: String, secret: &[u8]) -> Result<TokenSigner, String> {
+        let bytes: [u8; 32] = secret
+            .try_into()
+            .map_err(|_| format!("a signing key is 32 bytes, got {}", secret.len()))?;
+        let key = SigningKey::from_bytes(&bytes.into())
+            .map_err(|_| "the signing key is not a valid P-256 secret".to_owned())?;
+        Ok(TokenSigner { key, kid })
+    }
+
+    /// The secret scalar, for the state file: the same key must sign after a restart, or the
+    /// tokens clients hold would change.
+    pub fn secret(&self) -> [u8; 32] {
+        self.key.to_bytes().into()
     }
 
     /// The key id in JWT headers.
