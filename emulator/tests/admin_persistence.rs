@@ -222,21 +222,25 @@ fn stop_gracefully(r: Running) {
     assert!(exit.success(), "{exit:?}");
 }
 
+/// `GET /__admin/tenants/default`.
+async fn default_tenant(http: &reqwest::Client, r: &Running) -> Value {
+    let resp = http
+        .get(format!("{}/__admin/tenants/default", r.url))
+        .bearer_auth(&r.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn events_api_tokens_and_cursors_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
     let http = reqwest::Client::new();
     let r = start(dir.path(), &state, 60_000);
-    let tenant: Value = http
-        .get(format!("{}/__admin/tenants/default", r.url))
-        .bearer_auth(&r.admin_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tenant = default_tenant(&http, &r).await;
     let token = tenant["events_token"].as_str().expect("events_token").to_owned();
     // A second token, minted through the control API, must survive too.
     let minted: Value = http
@@ -281,15 +285,7 @@ async fn events_api_tokens_and_cursors_survive_a_restart() {
     stop_gracefully(r);
 
     let r = start(dir.path(), &state, 60_000);
-    let tenant: Value = http
-        .get(format!("{}/__admin/tenants/default", r.url))
-        .bearer_auth(&r.admin_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tenant = default_tenant(&http, &r).await;
     assert_eq!(tenant["events_token"], token.as_str());
     // The old cursor still verifies and reads the same page; both tokens still authenticate.
     let (status, after) = page(r.url.clone(), token.clone(), json!({"cursor": cursor})).await;

@@ -211,7 +211,8 @@ pub fn page_positions(total: usize, params: &ListParams, shuffle: Option<u64>) -
         return PagePositions::InOrder(0..0);
     }
     let len = params.count.min(total - start);
-    match shuffle {
+    // One candidate in all (an index hit): every order is the same order, so skip drawing one.
+    match shuffle.filter(|_| total > 1) {
         None => PagePositions::InOrder(start..start + len),
         Some(nonce) => {
             let mut rng = IdGenerator::new(nonce.wrapping_mul(0x9E37_79B9_7F4A_7C15));
