@@ -18,7 +18,8 @@ use serde_json::{Value, json};
 
 use crate::events::model::{AuditEventDoc, ItemUsageDoc, Shape, SignInAttemptDoc};
 use crate::events::query::{self, EventsError};
-use crate::events::{Feature, RateLimit, TokenRequest};
+use crate::events::{EventLog, Feature, RateLimit, TokenRequest};
+use crate::ids::IdGenerator;
 use crate::profile::{EventsErrorBody, Profile};
 use crate::state::{Emulator, SharedTenant, TokenKind};
 use crate::tenant::{Tenant, TenantId};
@@ -54,8 +55,8 @@ pub fn standalone(emulator: Emulator) -> Router {
 pub fn admin_routes() -> Router<Emulator> {
     Router::new()
         .route("/tenants/{name}/events", get(admin_summary))
-        .route("/tenants/{name}/events/signinattempts", post(admin_signins))
-        .route("/tenants/{name}/events/itemusages", post(admin_items))
+        .route("/tenants/{name}/events/signinattempts", post(admin_generatable::<SignInAttemptDoc>))
+        .route("/tenants/{name}/events/itemusages", post(admin_generatable::<ItemUsageDoc>))
         .route("/tenants/{name}/events/auditevents", post(admin_audit))
         .route("/tenants/{name}/events/tokens", post(admin_mint).get(admin_tokens))
         .route("/tenants/{name}/events/ratelimit", put(admin_rate_limit))
@@ -382,13 +383,16 @@ fn appended(result: Result<Vec<String>, String>, total: usize) -> Response {
     }
 }
 
-async fn admin_signins(
-    State(emu): State<Emulator>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+/// Appends to a stream that can also be generated (sign-in attempts, item usages): explicit
+/// documents, or `{"generate": n, "seed": s}`; answers with the uuids and the stream's size.
+fn append_or_generate<D: serde::de::DeserializeOwned>(
+    emu: &Emulator,
+    headers: &HeaderMap,
+    name: &str,
+    body: &[u8],
+    stream: Generatable<D>,
 ) -> Response {
-    let (tenant, batch) = match admin_batch::<SignInAttemptDoc>(&emu, &headers, &name, &body) {
+    let (tenant, batch) = match admin_batch::<D>(emu, headers, name, body) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -396,30 +400,55 @@ async fn admin_signins(
     let t = &mut *guard;
     let now = t.clock.now();
     let result = match batch {
-        Batch::Explicit(docs) => t.events.append_signin_attempts(docs, &mut t.ids, now),
-        Batch::Generate(n, seed) => Ok(t.events.generate_signin_attempts(n, seed, now)),
+        Batch::Explicit(docs) => (stream.append)(&mut t.events, docs, &mut t.ids, now),
+        Batch::Generate(n, seed) => Ok((stream.generate)(&mut t.events, n, seed, now)),
     };
-    appended(result, t.events.signin_attempt_events().len())
+    appended(result, (stream.total)(&t.events))
 }
 
-async fn admin_items(
+/// How to append to, generate and count one of the streams the control API can generate.
+struct Generatable<D> {
+    append: fn(&mut EventLog, Vec<D>, &mut IdGenerator, DateTime<Utc>) -> AppendResult,
+    generate: fn(&mut EventLog, usize, u64, DateTime<Utc>) -> Vec<String>,
+    total: fn(&EventLog) -> usize,
+}
+
+/// The appended events' uuids, or why the batch was refused.
+type AppendResult = Result<Vec<String>, String>;
+
+const SIGNIN_ATTEMPTS: Generatable<SignInAttemptDoc> = Generatable {
+    append: EventLog::append_signin_attempts,
+    generate: EventLog::generate_signin_attempts,
+    total: |log| log.signin_attempt_events().len(),
+};
+
+const ITEM_USAGES: Generatable<ItemUsageDoc> = Generatable {
+    append: EventLog::append_item_usages,
+    generate: EventLog::generate_item_usages,
+    total: |log| log.item_usage_events().len(),
+};
+
+/// An event document of a stream the control API can generate.
+trait GeneratableDoc: serde::de::DeserializeOwned + Sized {
+    const STREAM: Generatable<Self>;
+}
+
+impl GeneratableDoc for SignInAttemptDoc {
+    const STREAM: Generatable<Self> = SIGNIN_ATTEMPTS;
+}
+
+impl GeneratableDoc for ItemUsageDoc {
+    const STREAM: Generatable<Self> = ITEM_USAGES;
+}
+
+/// `POST /tenants/{name}/events/signinattempts` and `.../itemusages`.
+async fn admin_generatable<D: GeneratableDoc>(
     State(emu): State<Emulator>,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (tenant, batch) = match admin_batch::<ItemUsageDoc>(&emu, &headers, &name, &body) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let mut guard = lock(&tenant);
-    let t = &mut *guard;
-    let now = t.clock.now();
-    let result = match batch {
-        Batch::Explicit(docs) => t.events.append_item_usages(docs, &mut t.ids, now),
-        Batch::Generate(n, seed) => Ok(t.events.generate_item_usages(n, seed, now)),
-    };
-    appended(result, t.events.item_usage_events().len())
+    append_or_generate(&emu, &headers, &name, &body, D::STREAM)
 }
 
 async fn admin_audit(
