@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use nom::bytes::complete::{take_while, take_while1};
+use nom::bytes::complete::take_while1;
 use nom::character::complete::{char, satisfy};
 use nom::combinator::{opt, recognize};
 use nom::error::ErrorKind;
@@ -101,8 +101,11 @@ fn strip_prefix_ignore_case<'a>(i: &'a str, word: &str) -> Option<&'a str> {
     head.eq_ignore_ascii_case(word.as_bytes()).then(|| &i[word.len()..])
 }
 
+/// Leading whitespace, as bytes: the four whitespace characters are ASCII, so the split falls
+/// on a char boundary. (nom's `take_while` decodes chars; this runs several times a filter.)
 fn ws0(i: &str) -> Res<'_, &str> {
-    take_while(is_ws)(i)
+    let n = i.bytes().take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')).count();
+    Ok((&i[n..], &i[..n]))
 }
 
 fn is_name_char(c: char) -> bool {
@@ -124,8 +127,13 @@ fn attr_name(i: &str) -> Res<'_, &str> {
 /// `name ["." subAttr]`, both names owned.
 fn name_and_sub(i: &str) -> Res<'_, (CompactString, Option<CompactString>)> {
     let (i, name) = attr_name(i)?;
-    let (i, sub) = opt(pair(char('.'), attr_name)).parse(i)?;
-    Ok((i, (name.into(), sub.map(|(_, s)| s.into()))))
+    // `opt(pair(char('.'), attr_name))`, without nom's char decoding.
+    let (i, sub) = match i.strip_prefix('.').map(attr_name) {
+        Some(Ok((rest, sub))) => (rest, Some(sub)),
+        Some(Err(nom::Err::Error(_))) | None => (i, None),
+        Some(Err(e)) => return Err(e),
+    };
+    Ok((i, (name.into(), sub.map(Into::into))))
 }
 
 /// `attrPath = [URN ":"] ATTRNAME ["." subAttr]`.
@@ -167,7 +175,11 @@ fn to_failure(e: nom::Err<PErr<'_>>) -> nom::Err<PErr<'_>> {
 }
 
 fn compare_op(i: &str) -> Res<'_, Option<CompareOp>> {
-    let (rest, word) = expect(take_while1(|c: char| c.is_ascii_alphabetic())(i), i, OPS_EXPECTED)?;
+    let n = i.bytes().take_while(u8::is_ascii_alphabetic).count();
+    if n == 0 {
+        return soft(i, OPS_EXPECTED);
+    }
+    let (rest, word) = (&i[n..], &i[..n]);
     // Two ASCII letters, lowercased in place: no allocation on the hot path.
     let op = match word.as_bytes() {
         [a, b] => match [a.to_ascii_lowercase(), b.to_ascii_lowercase()] {
@@ -231,7 +243,9 @@ fn json_number_value(text: &str) -> Option<serde_json::Number> {
 
 /// A JSON string with every JSON escape; raw control characters are refused as JSON requires.
 fn json_string(i: &str) -> Res<'_, CompValue> {
-    let (mut rest, _) = char('"')(i)?;
+    let Some(mut rest) = i.strip_prefix('"') else {
+        return soft(i, "'\"'");
+    };
     // Most strings have no escapes: end at the first special byte (all three are ASCII, so a
     // byte scan finds them in UTF-8), and an unescaped string is copied once (inline when short).
     let special = |b: &u8| *b == b'"' || *b == b'\\' || *b < b' ';
