@@ -22,7 +22,10 @@ ROUNDS="${2:-5}"
 USERS=100000
 WORK="$(mktemp -d)"
 # Servers started inside $(...) are not jobs of this shell: kill them by their pid files too.
-trap 'kill $(cat "$WORK"/*.pid 2>/dev/null) $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# One pid per file, read one file at a time: `cat *.pid` would run two pids written without a
+# newline together into one bogus pid and leave both servers running.
+trap 'for f in "$WORK"/*.pid; do [ -f "$f" ] && { kill "$(cat "$f")" 2>/dev/null || true; }; done
+      kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 if ! command -v wrk >/dev/null; then
   (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
@@ -53,7 +56,7 @@ t0 = time.perf_counter()
 p = subprocess.Popen([bin_, "serve", "--port", "0", "--ready-file", ready,
                       "--set", "shuffle_list_order=false", *flags],
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-open(ready + ".pid", "w").write(str(p.pid))
+open(ready + ".pid", "w").write(f"{p.pid}\n")
 while not (os.path.exists(ready) and os.path.getsize(ready) > 0):
     time.sleep(0.0005)
 t_ready = time.perf_counter()
