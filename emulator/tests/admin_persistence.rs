@@ -195,20 +195,10 @@ async fn graceful_shutdown_saves_the_last_changes() {
     let state = dir.path().join("state.json");
     // A long debounce: only the shutdown save can have written the change.
     let r = start(dir.path(), &state, 60_000);
-    let resp = reqwest::Client::new()
-        .post(format!("{}/__admin/tenants", r.url))
-        .bearer_auth(&r.admin_token)
-        .json(&json!({"name": "late"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
-    let mut child = r.child;
-    let pid = child.id().to_string();
-    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(status.success());
-    let exit = child.wait().unwrap();
-    assert!(exit.success(), "{exit:?}");
+    let (status, _) =
+        admin_post(&reqwest::Client::new(), &r, "/tenants", json!({"name": "late"})).await;
+    assert_eq!(status, 201);
+    stop_gracefully(r);
     let doc = persist::read(&state).unwrap().expect("saved on shutdown");
     assert_eq!(tenant_names(&doc), ["late"]);
 }
@@ -220,6 +210,19 @@ fn stop_gracefully(r: Running) {
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "{exit:?}");
+}
+
+/// `POST /__admin{path}` with a JSON body: the status and the JSON answer.
+async fn admin_post(http: &reqwest::Client, r: &Running, path: &str, body: Value) -> (u16, Value) {
+    let resp = http
+        .post(format!("{}/__admin{path}", r.url))
+        .bearer_auth(&r.admin_token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
 }
 
 /// `GET /__admin/tenants/default`.
@@ -243,16 +246,9 @@ async fn events_api_tokens_and_cursors_survive_a_restart() {
     let tenant = default_tenant(&http, &r).await;
     let token = tenant["events_token"].as_str().expect("events_token").to_owned();
     // A second token, minted through the control API, must survive too.
-    let minted: Value = http
-        .post(format!("{}/__admin/tenants/default/events/tokens", r.url))
-        .bearer_auth(&r.admin_token)
-        .json(&json!({"features": ["auditevents"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({"features": ["auditevents"]});
+    let (status, minted) = admin_post(&http, &r, "/tenants/default/events/tokens", body).await;
+    assert_eq!(status, 201, "{minted}");
     let minted = minted["token"].as_str().expect("minted token").to_owned();
     let page = |url: String, token: String, body: Value| {
         let http = http.clone();
@@ -274,14 +270,8 @@ async fn events_api_tokens_and_cursors_survive_a_restart() {
     let (status, before) = page(r.url.clone(), token.clone(), json!({"cursor": cursor})).await;
     assert_eq!(status, 200, "{before}");
     // A change, so there is something to save; then a graceful stop saves it.
-    let resp = http
-        .post(format!("{}/__admin/tenants", r.url))
-        .bearer_auth(&r.admin_token)
-        .json(&json!({"name": "other"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
+    let (status, _) = admin_post(&http, &r, "/tenants", json!({"name": "other"})).await;
+    assert_eq!(status, 201);
     stop_gracefully(r);
 
     let r = start(dir.path(), &state, 60_000);
