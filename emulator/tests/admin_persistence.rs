@@ -18,6 +18,16 @@ struct Running {
     admin_token: String,
 }
 
+/// A test that fails half way must not leave its server running.
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn start(dir: &Path, state: &Path, debounce_ms: u64) -> Running {
     let ready = dir.join("ready.json");
     let _ = std::fs::remove_file(&ready);
@@ -204,11 +214,11 @@ async fn graceful_shutdown_saves_the_last_changes() {
 }
 
 /// SIGTERM (the server saves on the way out) and wait for a clean exit.
-fn stop_gracefully(r: Running) {
-    let mut child = r.child;
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+fn stop_gracefully(mut r: Running) {
+    let pid = r.child.id().to_string();
+    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(status.success());
-    let exit = child.wait().unwrap();
+    let exit = r.child.wait().unwrap();
     assert!(exit.success(), "{exit:?}");
 }
 
