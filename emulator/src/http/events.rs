@@ -416,29 +416,25 @@ struct Generatable<D> {
 /// The appended events' uuids, or why the batch was refused.
 type AppendResult = Result<Vec<String>, String>;
 
-const SIGNIN_ATTEMPTS: Generatable<SignInAttemptDoc> = Generatable {
-    append: EventLog::append_signin_attempts,
-    generate: EventLog::generate_signin_attempts,
-    total: |log| log.signin_attempt_events().len(),
-};
-
-const ITEM_USAGES: Generatable<ItemUsageDoc> = Generatable {
-    append: EventLog::append_item_usages,
-    generate: EventLog::generate_item_usages,
-    total: |log| log.item_usage_events().len(),
-};
-
 /// An event document of a stream the control API can generate.
 trait GeneratableDoc: serde::de::DeserializeOwned + Sized {
     const STREAM: Generatable<Self>;
 }
 
 impl GeneratableDoc for SignInAttemptDoc {
-    const STREAM: Generatable<Self> = SIGNIN_ATTEMPTS;
+    const STREAM: Generatable<Self> = Generatable {
+        append: EventLog::append_signin_attempts,
+        generate: EventLog::generate_signin_attempts,
+        total: |log| log.signin_attempt_events().len(),
+    };
 }
 
 impl GeneratableDoc for ItemUsageDoc {
-    const STREAM: Generatable<Self> = ITEM_USAGES;
+    const STREAM: Generatable<Self> = Generatable {
+        append: EventLog::append_item_usages,
+        generate: EventLog::generate_item_usages,
+        total: |log| log.item_usage_events().len(),
+    };
 }
 
 /// `POST /tenants/{name}/events/signinattempts` and `.../itemusages`.
