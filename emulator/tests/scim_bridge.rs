@@ -478,6 +478,26 @@ async fn bad_input_gets_scim_errors_and_changes_nothing() {
         )
         .await;
     assert_scim_error(s, &b, 400, Some("mutability"));
+    // Groups check the body the same way: `id` is readOnly, `schemas` must be an array.
+    let (_, g) = c.call(Method::POST, "/Groups", Some(json!({"displayName": "Bad Input"}))).await;
+    let gid = g["id"].as_str().unwrap().to_owned();
+    let (s, b) = c
+        .call(
+            Method::PUT,
+            &format!("/Groups/{gid}"),
+            Some(json!({"id": "other", "displayName": "x"})),
+        )
+        .await;
+    assert_scim_error(s, &b, 400, Some("mutability"));
+    assert!(b["detail"].as_str().unwrap().contains("\"other\""), "{b}");
+    for (method, path) in
+        [(Method::POST, "/Users".to_owned()), (Method::PUT, format!("/Groups/{gid}"))]
+    {
+        let body = json!({"schemas": "urn:ietf:params:scim:schemas:core:2.0:User", "userName": "s@example.com", "displayName": "x"});
+        let (s, b) = c.call(method, &path, Some(body)).await;
+        assert_scim_error(s, &b, 400, Some("invalidSyntax"));
+        assert!(b["detail"].as_str().unwrap().contains("\"schemas\""), "{b}");
+    }
     let before = c.call(Method::GET, &format!("/Users/{id}"), None).await.1;
     // Atomic: the first operation is valid, the second is not; nothing changes.
     let (s, b) = c

@@ -119,19 +119,9 @@ fn group_input(doc: Map<String, Value>) -> Result<GroupInput, ApiError> {
     Ok(GroupInput { display_name, members: Some(members), attrs: doc })
 }
 
-fn body_object(body: Value) -> Result<Map<String, Value>, ApiError> {
-    match body {
-        Value::Object(o) => {
-            resource::check_schemas(&o)?;
-            Ok(o)
-        }
-        _ => Err(ApiError(ScimError::invalid_syntax("the request body must be a JSON object"))),
-    }
-}
-
 /// `POST /Groups`.
 pub async fn create(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
-    let input = group_input(body_object(body)?)?;
+    let input = group_input(resource::body_object(body)?)?;
     let mut guard = write(&auth.tenant);
     let t = &mut *guard;
     let now = t.clock.now();
@@ -154,14 +144,8 @@ pub async fn replace(
     ResourceId(id): ResourceId,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ApiError> {
-    let doc = body_object(body)?;
-    if let Some(Value::String(s)) = doc.get("id")
-        && *s != id
-    {
-        return Err(ApiError(ScimError::mutability(format!(
-            "attribute \"id\" is readOnly: the body says {s:?} but the URL says {id:?}"
-        ))));
-    }
+    let doc = resource::body_object(body)?;
+    resource::check_id(&doc, &id)?;
     let input = group_input(doc)?;
     let mut guard = write(&auth.tenant);
     let t = &mut *guard;

@@ -175,6 +175,28 @@ pub fn normalise(
     Ok(core)
 }
 
+/// A POST or PUT body as the resource document it must be: an object whose `schemas`, when
+/// present, is an array of strings.
+pub fn body_object(body: Value) -> Result<Map<String, Value>, ScimError> {
+    match body {
+        Value::Object(o) => {
+            check_schemas(&o)?;
+            Ok(o)
+        }
+        _ => Err(ScimError::invalid_syntax("the request body must be a JSON object")),
+    }
+}
+
+/// Refuses a replacement whose `id` is not the one in the URL: `id` is readOnly.
+pub fn check_id(doc: &Map<String, Value>, id: &str) -> Result<(), ScimError> {
+    match doc.get("id") {
+        Some(Value::String(s)) if s != id => Err(ScimError::mutability(format!(
+            "attribute \"id\" is readOnly: the body says {s:?} but the URL says {id:?}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The `schemas` of a request, checked to be an array of strings when present.
 pub fn check_schemas(doc: &Map<String, Value>) -> Result<(), ScimError> {
     match doc.get("schemas") {

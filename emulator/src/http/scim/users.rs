@@ -130,19 +130,9 @@ fn user_input(doc: Map<String, Value>) -> Result<UserInput, ApiError> {
     Ok(UserInput { attrs: doc, active })
 }
 
-fn body_object(body: Value) -> Result<Map<String, Value>, ApiError> {
-    match body {
-        Value::Object(o) => {
-            resource::check_schemas(&o)?;
-            Ok(o)
-        }
-        _ => Err(ApiError(ScimError::invalid_syntax("the request body must be a JSON object"))),
-    }
-}
-
 /// `POST /Users`: invites a user.
 pub async fn create(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
-    let input = user_input(body_object(body)?)?;
+    let input = user_input(resource::body_object(body)?)?;
     let mut guard = write(&auth.tenant);
     let t = &mut *guard;
     let now = t.clock.now();
@@ -181,23 +171,14 @@ pub async fn create(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Respon
     Ok(resp)
 }
 
-fn check_id(doc: &Map<String, Value>, id: &str) -> Result<(), ApiError> {
-    match doc.get("id") {
-        Some(Value::String(s)) if s != id => Err(ApiError(ScimError::mutability(format!(
-            "attribute \"id\" is readOnly: the body says {s:?} but the URL says {id:?}"
-        )))),
-        _ => Ok(()),
-    }
-}
-
 /// `PUT /Users/{id}`: replaces the user's attributes.
 pub async fn replace(
     auth: ScimTenant,
     ResourceId(id): ResourceId,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ApiError> {
-    let doc = body_object(body)?;
-    check_id(&doc, &id)?;
+    let doc = resource::body_object(body)?;
+    resource::check_id(&doc, &id)?;
     let input = user_input(doc)?;
     let mut guard = write(&auth.tenant);
     let t = &mut *guard;
