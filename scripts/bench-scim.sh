@@ -12,13 +12,15 @@
 # its ratio is to the mean of the baseline just before and just after it. On a shared 2-core
 # machine the capacity drifts by tens of percent over seconds: one long run per URL swung by
 # 15-30%, and a ratio to a baseline measured several runs earlier still drifted. The summary
-# is the median over rounds.
+# is the median over rounds, its quartiles, and a 90% bootstrap interval for the median (fixed
+# seed): single rounds still range over 20 points, and five rounds' median moved by up to 9
+# points between runs of the same build, so ten rounds are the default.
 # Installs wrk with apt-get when missing.
-# Usage: scripts/bench-scim.sh [DURATION_SECONDS (default 2)] [ROUNDS (default 5)]
+# Usage: scripts/bench-scim.sh [DURATION_SECONDS (default 2)] [ROUNDS (default 10)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-2}"
-ROUNDS="${2:-5}"
+ROUNDS="${2:-10}"
 USERS=100000
 WORK="$(mktemp -d)"
 # Servers started inside $(...) are not jobs of this shell: kill them by their pid files too.
@@ -121,7 +123,7 @@ for round in $(seq "$ROUNDS"); do
 done
 echo "== summary"
 python3 - "$WORK/rps.txt" <<'PY'
-import collections, statistics, sys
+import collections, random, statistics, sys
 runs, ratios, bare = collections.defaultdict(list), collections.defaultdict(list), []
 for line in open(sys.argv[1]):
     r, label, rps, *brackets = line.split()
@@ -132,6 +134,14 @@ for line in open(sys.argv[1]):
     if brackets:
         baseline = (float(brackets[0]) + float(brackets[1])) / 2
         ratios[label].append(100 * float(rps) / baseline)
+
+def median_interval(xs, level=0.90, resamples=2000):
+    """A percentile bootstrap interval for the median; seeded, so a rerun prints the same."""
+    rng = random.Random(7)
+    meds = sorted(statistics.median(rng.choices(xs, k=len(xs))) for _ in range(resamples))
+    tail = (1 - level) / 2
+    return meds[int(tail * resamples)], meds[int((1 - tail) * resamples) - 1]
+
 labels = [("by_id", "GET /Users/{id}"), ("userName_eq", "GET filter userName eq"),
           ("externalId_eq", "GET filter externalId eq"), ("count_100", "GET count=100")]
 print(f"{'bare axum fixed body':26s} {statistics.median(bare):8.0f} req/s (median; "
@@ -140,8 +150,12 @@ for key, name in labels:
     line = f"{name:26s} {statistics.median(runs[key]):8.0f} req/s"
     if ratios[key]:
         r = ratios[key]
-        line += (f" = {statistics.median(r):3.0f}% of bare axum (median of rounds; "
-                 f"{min(r):.0f}-{max(r):.0f}%)")
+        line += f" = {statistics.median(r):3.0f}% of bare axum (median of {len(r)} rounds"
+        if len(r) >= 4:
+            q1, _, q3 = statistics.quantiles(r, n=4)
+            lo, hi = median_interval(r)
+            line += f"; quartiles {q1:.0f}-{q3:.0f}%; 90% interval {lo:.0f}-{hi:.0f}%"
+        line += f"; rounds {min(r):.0f}-{max(r):.0f}%)"
     print(line)
 PY
 echo "startup (demo / ${USERS} users): ${S0} ms / ${S1} ms; RSS with ${USERS} users: $((RSS_KB / 1024)) MB"
