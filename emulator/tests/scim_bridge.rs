@@ -355,10 +355,51 @@ async fn auth_prefixes_ping_health_and_discovery() {
     assert_eq!(one["attributes"][0]["name"], "userName");
     let (s, b) = c.call(Method::POST, "/Schemas", Some(json!({}))).await;
     assert_scim_error(s, &b, 405, None);
+    // The recorded documents (behaviour digest §1.4): no `active` or `displayName` on User,
+    // and Group members' value, $ref and type, all immutable, in a readWrite `members`.
+    let names = |doc: &Value| -> Vec<String> {
+        let attrs = doc["attributes"].as_array().unwrap();
+        attrs.iter().map(|a| a["name"].as_str().unwrap().to_owned()).collect()
+    };
+    let user_names = names(&one);
+    assert_eq!(
+        user_names,
+        ["userName", "name", "emails", "externalId", "preferredLanguage", "groups"],
+    );
+    let (_, group) =
+        c.call(Method::GET, &format!("/Schemas/{}", scim::messages::GROUP), None).await;
+    assert_eq!(names(&group), ["displayName", "members", "externalId"]);
+    let members = &group["attributes"][1];
+    assert_eq!(members["mutability"], "readWrite");
+    let subs = members["subAttributes"].as_array().unwrap();
+    assert_eq!(names(&json!({"attributes": subs})), ["value", "$ref", "type"]);
+    assert!(subs.iter().all(|s| s["mutability"] == "immutable"), "{members}");
+    assert_eq!(group["meta"]["location"], format!("/scim/v2/Schemas/{}", scim::messages::GROUP));
+
+    // The strict profile advertises exactly the scim crate's RFC 7643 definitions, which are
+    // what it enforces; Group's displayName is marked required, as the emulator requires it.
     let rfc = Client::start(Profile::rfc()).await;
     let (_, sc) = rfc.call(Method::GET, "/Schemas", None).await;
     assert_eq!(sc["totalResults"], 3);
     assert_eq!(sc["startIndex"], 1);
+    let without_meta = |doc: &Value| {
+        let mut doc = doc.clone();
+        doc.as_object_mut().unwrap().remove("meta");
+        doc
+    };
+    let docs = sc["Resources"].as_array().unwrap();
+    assert_eq!(without_meta(&docs[0]), scim::schema::core_user().to_json());
+    assert_eq!(without_meta(&docs[1]), scim::schema::enterprise_user().to_json());
+    let mut group = scim::schema::core_group();
+    group.attributes[0].required = true;
+    assert_eq!(without_meta(&docs[2]), group.to_json());
+    assert_eq!(docs[2]["attributes"][0]["name"], "displayName");
+    // Removing an attribute the schema marks required is refused.
+    let (_, g) = rfc.call(Method::POST, "/Groups", Some(json!({"displayName": "Named"}))).await;
+    let path = format!("/Groups/{}", g["id"].as_str().unwrap());
+    let remove = json!({"Operations": [{"op": "remove", "path": "displayName"}]});
+    let (s, b) = rfc.call(Method::PATCH, &path, Some(remove)).await;
+    assert_scim_error(s, &b, 400, Some("mutability"));
 }
 
 #[tokio::test]

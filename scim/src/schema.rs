@@ -293,7 +293,8 @@ impl Attribute {
         m.insert("multiValued".into(), json!(self.multi_valued));
         m.insert("description".into(), json!(self.description));
         m.insert("required".into(), json!(self.required));
-        if self.kind != AttrType::Complex {
+        // As RFC 7643 §8.7.1 lists them: `caseExact` only where there is text to compare.
+        if !matches!(self.kind, AttrType::Complex | AttrType::Boolean) {
             m.insert("caseExact".into(), json!(self.case_exact));
         }
         if !self.canonical_values.is_empty() {
@@ -308,7 +309,10 @@ impl Attribute {
         }
         m.insert("mutability".into(), json!(self.mutability.as_str()));
         m.insert("returned".into(), json!(self.returned.as_str()));
-        m.insert("uniqueness".into(), json!(self.uniqueness.as_str()));
+        // A boolean cannot be unique (§8.7.1 lists `active` without it).
+        if self.kind != AttrType::Boolean {
+            m.insert("uniqueness".into(), json!(self.uniqueness.as_str()));
+        }
         Value::Object(m)
     }
 }

@@ -124,4 +124,10 @@ fn schema_json_follows_rfc7643_section_7() {
         j["attributes"].as_array().unwrap().iter().find(|a| a["name"] == "photos").unwrap();
     assert_eq!(photos["subAttributes"][0]["referenceTypes"][0], "external");
     assert_eq!(enterprise_user().to_json()["attributes"].as_array().unwrap().len(), 6);
+    // As §8.7.1 lists `active`: no caseExact and no uniqueness on a boolean.
+    let active =
+        j["attributes"].as_array().unwrap().iter().find(|a| a["name"] == "active").unwrap();
+    assert_eq!(active["type"], "boolean");
+    assert!(active.get("caseExact").is_none() && active.get("uniqueness").is_none(), "{active}");
+    assert_eq!(emails["uniqueness"], "none");
 }
