@@ -43,6 +43,40 @@ fn invite_suspend_reactivate_returns_to_the_previous_state() {
     assert!(a.reactivate_user(&id, now).unwrap().is_empty());
 }
 
+#[test]
+fn user_names_stay_unique_and_in_the_allowed_domains_on_create_and_rename() {
+    use emulator::account::AccountError;
+    let (mut a, mut ids, now) = fresh();
+    let mut p = Profile::onepassword();
+    p.allowed_email_domains = vec!["example.com".into()];
+    let mut create = |a: &mut Account, name: &str| {
+        a.create_user(input(json!({"userName": name})), &p, &mut ids, now).map(|(id, _)| id)
+    };
+    let first = create(&mut a, "first@example.com").unwrap();
+    let second = create(&mut a, "second@example.com").unwrap();
+    let taken = create(&mut a, "FIRST@example.com").unwrap_err();
+    assert!(
+        matches!(&taken, AccountError::DuplicateUserName { existing_id, .. } if *existing_id == first),
+        "{taken:?}"
+    );
+    let outside = create(&mut a, "x@elsewhere.org").unwrap_err();
+    assert!(matches!(outside, AccountError::EmailDomainNotAllowed(_)), "{outside:?}");
+    let before = a.users().count();
+
+    let mut rename = |a: &mut Account, id: &str, name: &str| {
+        a.replace_user(id, input(json!({"userName": name})), &p, &mut ids, now)
+    };
+    let clash = rename(&mut a, &second, "First@Example.com").unwrap_err();
+    assert!(matches!(clash, AccountError::DuplicateUserName { .. }), "{clash:?}");
+    let moved = rename(&mut a, &second, "second@elsewhere.org").unwrap_err();
+    assert!(matches!(moved, AccountError::EmailDomainNotAllowed(_)), "{moved:?}");
+    assert_eq!(a.user(&second).unwrap().user_name, "second@example.com");
+    // A user's own name in another case is not taken.
+    rename(&mut a, &first, "First@example.com").unwrap();
+    assert_eq!(a.user(&first).unwrap().user_name, "First@example.com");
+    assert_eq!(a.users().count(), before);
+}
+
 /// Keeps a marker rendering in the user's memo, so a test can see whether a change forgot it.
 fn keep_rendering(a: &Account, id: &str) {
     let marker = || bytes::Bytes::from_static(b"\"kept\"");

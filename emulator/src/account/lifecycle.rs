@@ -405,6 +405,25 @@ impl Account {
 
     // ----- user mutations -----
 
+    /// Refuses a userName another user already has (case-insensitively), or whose e-mail
+    /// domain the profile does not allow.
+    fn check_user_name_available(
+        &self,
+        profile: &Profile,
+        user_name: &str,
+    ) -> Result<(), AccountError> {
+        if let Some(other) = self.user_by_user_name(user_name) {
+            return Err(AccountError::DuplicateUserName {
+                user_name: user_name.to_owned(),
+                existing_id: other.id.clone(),
+            });
+        }
+        if !domain_allowed(profile, user_name) {
+            return Err(AccountError::EmailDomainNotAllowed(user_name.to_owned()));
+        }
+        Ok(())
+    }
+
     /// Provisions (invites) a user: state `TRANSFER_STARTED`, an invitation in the outbox, and,
     /// when `active: false` was asked for, suspended straight away.
     pub fn create_user(
@@ -416,15 +435,7 @@ impl Account {
     ) -> Result<(String, Vec<Change>), AccountError> {
         let mut attrs = clean_attrs(input.attrs, &SERVER_OWNED);
         let user_name = user_name_of(&attrs)?;
-        if let Some(existing) = self.user_by_user_name(&user_name) {
-            return Err(AccountError::DuplicateUserName {
-                user_name,
-                existing_id: existing.id.clone(),
-            });
-        }
-        if !domain_allowed(profile, &user_name) {
-            return Err(AccountError::EmailDomainNotAllowed(user_name));
-        }
+        self.check_user_name_available(profile, &user_name)?;
         attrs.insert("userName".into(), Value::String(user_name.clone()));
         if profile.user_payload != UserPayload::Full {
             user::derive_names(&mut attrs, None);
@@ -477,15 +488,7 @@ impl Account {
         let old_name = user.user_name.clone();
         let name_changed = !old_name.eq_ignore_ascii_case(&user_name);
         if name_changed {
-            if let Some(other) = self.user_by_user_name(&user_name) {
-                return Err(AccountError::DuplicateUserName {
-                    user_name,
-                    existing_id: other.id.clone(),
-                });
-            }
-            if !domain_allowed(profile, &user_name) {
-                return Err(AccountError::EmailDomainNotAllowed(user_name));
-            }
+            self.check_user_name_available(profile, &user_name)?;
         }
         let old_attrs = user.attrs.to_map();
         if profile.user_payload != UserPayload::Full {
