@@ -9,7 +9,6 @@
 
 use std::sync::LazyLock;
 
-use scim::messages;
 use scim::schema::{
     Attribute, Mutability, ResourceSchema, Returned, Schema, Uniqueness, common_attributes,
     core_group, core_user, enterprise_user,
@@ -49,10 +48,8 @@ pub static GROUP: LazyLock<ResourceSchema> =
 /// The User schema the real bridge advertises (recorded; see the behaviour digest §1.4).
 fn onepassword_user() -> Schema {
     let part = |name: &str| Attribute::string(name).required().case_exact();
+    // The RFC schema's id, name and description; the attributes as recorded.
     Schema {
-        id: messages::USER.to_owned(),
-        name: "User".to_owned(),
-        description: "User Account".to_owned(),
         attributes: vec![
             Attribute::string("userName")
                 .required()
@@ -87,15 +84,13 @@ fn onepassword_user() -> Schema {
             .multi()
             .mutability(Mutability::ReadOnly),
         ],
+        ..core_user()
     }
 }
 
 /// The Group schema the real bridge advertises (recorded; see the behaviour digest §1.4).
 fn onepassword_group() -> Schema {
     Schema {
-        id: messages::GROUP.to_owned(),
-        name: "Group".to_owned(),
-        description: "Group".to_owned(),
         attributes: vec![
             Attribute::string("displayName").required(),
             Attribute::complex(
@@ -111,6 +106,7 @@ fn onepassword_group() -> Schema {
             .multi(),
             Attribute::string("externalId"),
         ],
+        ..core_group()
     }
 }
 
