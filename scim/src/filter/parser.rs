@@ -596,7 +596,7 @@ fn descend(input: &str) -> Result<Filter, ParseError> {
 /// `externalId eq "x"`), recognised in one pass over the bytes, or `None` for anything else:
 /// URNs, `pr`, other value types, escapes in the string, boolean structure, brackets. It
 /// accepts only what the descent accepts and builds the same tree (a property test holds it
-/// to that), for about a third of the descent's cost: fifteen nested parser calls, each
+/// to that), for about half the descent's cost: fifteen nested parser calls, each
 /// threading a `Result`, are most of a `userName eq` request's filter work.
 fn single_comparison(input: &str) -> Option<Filter> {
     let b = input.as_bytes();
