@@ -13,7 +13,7 @@
 # machine the capacity drifts by tens of percent over seconds: one long run per URL swung by
 # 15-30%, and a ratio to a baseline measured several runs earlier still drifted. The summary
 # is the median over rounds, its quartiles, and a 90% bootstrap interval for the median (fixed
-# seed): single rounds still range over 20 points, and five rounds' median moved by up to 9
+# seed): single rounds range from about 65% to 115%, and five rounds' median moved by up to 9
 # points between runs of the same build, so ten rounds are the default.
 # Installs wrk with apt-get when missing.
 # Usage: scripts/bench-scim.sh [DURATION_SECONDS (default 2)] [ROUNDS (default 10)]
