@@ -2,7 +2,7 @@
 //! embedded emulator, comparing snapshots in `snapshots/`. A custom harness (no libtest) so each
 //! file is a test without a generated function per file; output follows libtest's format.
 //!
-//! `cargo test -p harness --test scenarios -- NAME` runs the scenarios whose id contains NAME;
+//! `cargo test -p scimulator --test scenarios -- NAME` runs the scenarios whose id contains NAME;
 //! `INSTA_UPDATE=always` (or `SCIMULATOR_UPDATE_SNAPSHOTS=1`) accepts new snapshots.
 
 use std::path::PathBuf;
