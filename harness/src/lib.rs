@@ -7,9 +7,11 @@
 //! - [`runner`]: targets (embedded emulator or external URL), parallel execution, expectations.
 //! - [`snapshot`]: insta-format snapshot files in `snapshots/`.
 //! - [`report`]: console summary and JUnit XML.
+//! - [`conform`]: `scimulator conform`, a SCIM conformance suite for any server.
 //! - [`cli`]: the `scimulator` command line.
 
 pub mod cli;
+pub mod conform;
 pub mod jsonpath;
 pub mod matching;
 pub mod report;

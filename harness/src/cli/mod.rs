@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod conform;
 pub mod connector;
 pub mod serve;
 pub mod test;
@@ -28,6 +29,8 @@ pub enum Command {
     Users(connector::UsersArgs),
     /// Read the Events API (audit events, sign-in attempts, item usages).
     Events(connector::EventsArgs),
+    /// Check any SCIM server's conformance (RFC 7643/7644, or an IdP's expectations).
+    Conform(conform::ConformArgs),
 }
 
 /// Exit codes shared by all commands, so scripts can tell failures apart.
@@ -61,6 +64,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Test(args) => test::run(args).await,
             Command::Users(args) => connector::run_users(args).await,
             Command::Events(args) => connector::run_events(args).await,
+            Command::Conform(args) => conform::run(args).await,
         }
     });
     ExitCode::from(code)
