@@ -49,7 +49,10 @@ pub async fn run(args: ConformArgs) -> u8 {
             }
             println!("  {id}  {title}");
         }
-        println!("{} checks (ids with * are generated per resource type, attribute or schema from discovery)", plan.len());
+        println!(
+            "{} checks (ids with * are generated per resource type, attribute or schema from discovery)",
+            plan.len()
+        );
         return super::exit::OK;
     }
     let (Some(target), Some(token)) = (args.target.clone(), args.token.clone()) else {
@@ -60,7 +63,13 @@ pub async fn run(args: ConformArgs) -> u8 {
         eprintln!("error: --target must be an http(s) URL, got {target:?}");
         return super::exit::USAGE;
     }
-    let config = Config { target, token, expect: args.expect, only: args.filter.clone(), prefix: args.prefix.clone() };
+    let config = Config {
+        target,
+        token,
+        expect: args.expect,
+        only: args.filter.clone(),
+        prefix: args.prefix.clone(),
+    };
     let tracker: conform::Tracker = Arc::new(Mutex::new(Vec::new()));
     println!("conform: {} (expect {})", config.target, config.expect.name());
     let area = Arc::new(Mutex::new(String::new()));

@@ -82,7 +82,9 @@ pub fn full_body(ctx: &Ctx, rt: &ResType, name_attr: &str, name: &str, tag: &str
         let core = urn.eq_ignore_ascii_case(&rt.schema);
         let mut ext = Map::new();
         for a in &schema.attrs {
-            if ["id", "externalId", "meta", "schemas"].contains(&a.name.as_str()) && a.name != "externalId" {
+            if ["id", "externalId", "meta", "schemas"].contains(&a.name.as_str())
+                && a.name != "externalId"
+            {
                 continue;
             }
             if let Some(v) = sample(ctx, a, &a.name, tag) {
@@ -107,7 +109,13 @@ pub fn full_body(ctx: &Ctx, rt: &ResType, name_attr: &str, name: &str, tag: &str
 }
 
 /// A user with only what the schema requires, plus `fields` the schema defines.
-pub fn user_body(ctx: &Ctx, rt: &ResType, user_name: &str, tag: &str, fields: &[(&str, Value)]) -> Value {
+pub fn user_body(
+    ctx: &Ctx,
+    rt: &ResType,
+    user_name: &str,
+    tag: &str,
+    fields: &[(&str, Value)],
+) -> Value {
     let mut body = Map::new();
     body.insert("schemas".into(), json!([rt.schema]));
     body.insert("userName".into(), json!(user_name));
@@ -156,9 +164,9 @@ pub fn shape(ctx: &Ctx, rt: &ResType, r: &Resp) {
         let id = format!("crud.{n}.shape.{k}");
         let title = format!("{n} attribute {k} matches its definition");
         if let Some(ext) = rt.extensions.iter().find(|e| e.eq_ignore_ascii_case(k)) {
-            let listed = r.body["schemas"]
-                .as_array()
-                .is_some_and(|s| s.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(ext))));
+            let listed = r.body["schemas"].as_array().is_some_and(|s| {
+                s.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(ext)))
+            });
             let mut problems = Vec::new();
             if !listed {
                 problems.push(format!("extension {ext} present but not in schemas (RFC 7643 §3)"));
@@ -173,11 +181,25 @@ pub fn shape(ctx: &Ctx, rt: &ResType, r: &Resp) {
                     }
                 }
             }
-            ctx.require(&id, &title, Level::Must, problems.is_empty(), format!("{}: {}", r.request, problems.join("; ")));
+            ctx.require(
+                &id,
+                &title,
+                Level::Must,
+                problems.is_empty(),
+                format!("{}: {}", r.request, problems.join("; ")),
+            );
             continue;
         }
         let Some(a) = core.and_then(|s| s.attr(k)) else {
             if ctx.disc.schemas_assumed {
+                continue;
+            }
+            if let Some(why) = ctx.expect.undescribed_attribute(k) {
+                ctx.pass(
+                    &id,
+                    &title,
+                    format!("expected under the {} preset: {why}", ctx.expect.name()),
+                );
                 continue;
             }
             ctx.require(
@@ -196,7 +218,13 @@ pub fn shape(ctx: &Ctx, rt: &ResType, r: &Resp) {
         if a.returned == "never" {
             problems.push(format!("{k} is returned \"never\" (RFC 7643 §7) but came back"));
         }
-        ctx.require(&id, &title, Level::Must, problems.is_empty(), format!("{}: RFC 7643 §2.3, §7: {}", r.request, problems.join("; ")));
+        ctx.require(
+            &id,
+            &title,
+            Level::Must,
+            problems.is_empty(),
+            format!("{}: RFC 7643 §2.3, §7: {}", r.request, problems.join("; ")),
+        );
     }
 }
 
@@ -260,9 +288,14 @@ fn round_trip(ctx: &Ctx, rt: &ResType, sent: &Value, got: &Resp) {
                 continue;
             }
             None => {
-                let attr = ctx.disc.schema(&rt.schema).and_then(|s| s.attr(k)).cloned().unwrap_or_else(|| {
-                    Attr::from_json(&json!({"name": k, "type": "string", "caseExact": true}))
-                });
+                let attr = ctx
+                    .disc
+                    .schema(&rt.schema)
+                    .and_then(|s| s.attr(k))
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        Attr::from_json(&json!({"name": k, "type": "string", "caseExact": true}))
+                    });
                 (attr, &got.body[k.as_str()], k.clone())
             }
         };
@@ -270,7 +303,15 @@ fn round_trip(ctx: &Ctx, rt: &ResType, sent: &Value, got: &Resp) {
     }
 }
 
-fn compare_attr(ctx: &Ctx, n: &str, label: &str, a: &Attr, sent: &Value, got: &Value, request: &str) {
+fn compare_attr(
+    ctx: &Ctx,
+    n: &str,
+    label: &str,
+    a: &Attr,
+    sent: &Value,
+    got: &Value,
+    request: &str,
+) {
     let short = label.rsplit(':').next().unwrap_or(label);
     let id = format!("crud.{n}.attr.{short}");
     let title = format!("{n}.{short} ({}, returned {}) round-trips", a.kind, a.returned);
@@ -286,9 +327,11 @@ fn compare_attr(ctx: &Ctx, n: &str, label: &str, a: &Attr, sent: &Value, got: &V
     diff(ctx, a, short, sent, got, &mut diffs);
     if diffs.is_empty() {
         ctx.pass(&id, &title, "");
-    } else if let Some(why) = diffs.iter().find_map(|(p, _)| ctx.expect.dropped_attribute(p)).filter(|_| {
-        diffs.iter().all(|(p, _)| ctx.expect.dropped_attribute(p).is_some())
-    }) {
+    } else if let Some(why) = diffs
+        .iter()
+        .find_map(|(p, _)| ctx.expect.dropped_attribute(p))
+        .filter(|_| diffs.iter().all(|(p, _)| ctx.expect.dropped_attribute(p).is_some()))
+    {
         ctx.pass(&id, &title, format!("expected under the {} preset: {why}", ctx.expect.name()));
     } else {
         let text: Vec<String> = diffs.into_iter().map(|(_, d)| d).collect();
@@ -305,7 +348,14 @@ fn compare_attr(ctx: &Ctx, n: &str, label: &str, a: &Attr, sent: &Value, got: &V
     }
 }
 
-fn diff(ctx: &Ctx, a: &Attr, path: &str, sent: &Value, got: &Value, out: &mut Vec<(String, String)>) {
+fn diff(
+    ctx: &Ctx,
+    a: &Attr,
+    path: &str,
+    sent: &Value,
+    got: &Value,
+    out: &mut Vec<(String, String)>,
+) {
     if a.multi && !matches!(a.kind.as_str(), "complex") {
         let (Some(s), Some(g)) = (sent.as_array(), got.as_array()) else {
             if !sent.is_null() {
@@ -351,7 +401,14 @@ fn diff(ctx: &Ctx, a: &Attr, path: &str, sent: &Value, got: &Value, out: &mut Ve
     }
 }
 
-fn diff_complex(ctx: &Ctx, a: &Attr, path: &str, sent: &Value, got: &Value, out: &mut Vec<(String, String)>) {
+fn diff_complex(
+    ctx: &Ctx,
+    a: &Attr,
+    path: &str,
+    sent: &Value,
+    got: &Value,
+    out: &mut Vec<(String, String)>,
+) {
     for (sk, sv) in sent.as_object().into_iter().flatten() {
         let sub = a.sub(sk).cloned().unwrap_or_else(|| Attr::from_json(&json!({"name": sk})));
         if sub.returned == "never" || sub.returned == "request" {
@@ -443,7 +500,11 @@ async fn resource(ctx: &Ctx, rt: &ResType, name_attr: &str, mut body: Value) {
             ),
         );
     } else {
-        ctx.skip(&format!("crud.{n}.create.location"), &format!("POST {ep} sends Location equal to meta.location"), "the recorded bridge sends no Location");
+        ctx.skip(
+            &format!("crud.{n}.create.location"),
+            &format!("POST {ep} sends Location equal to meta.location"),
+            "the recorded bridge sends no Location",
+        );
     }
     let got = match ctx.client.get(&path).await {
         Ok(g) => g,
@@ -474,14 +535,15 @@ async fn resource(ctx: &Ctx, rt: &ResType, name_attr: &str, mut body: Value) {
 fn create_body(ctx: &Ctx, rt: &ResType, r: &Resp, id: &str) {
     let n = &rt.name;
     let mut problems = Vec::new();
-    let schemas_ok = r.body["schemas"]
-        .as_array()
-        .is_some_and(|s| s.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(&rt.schema))));
+    let schemas_ok = r.body["schemas"].as_array().is_some_and(|s| {
+        s.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(&rt.schema)))
+    });
     if !schemas_ok {
         problems.push(format!("schemas lacks {}", rt.schema));
     }
     if id == "conform-client-chosen-id" {
-        problems.push("the client's id was kept (id is readOnly, RFC 7644 §3.3 says ignore it)".into());
+        problems
+            .push("the client's id was kept (id is readOnly, RFC 7644 §3.3 says ignore it)".into());
     }
     let meta = &r.body["meta"];
     if meta["resourceType"].as_str() != Some(n.as_str()) {
@@ -491,7 +553,10 @@ fn create_body(ctx: &Ctx, rt: &ResType, r: &Resp, id: &str) {
     if !sparse_meta {
         for k in ["created", "lastModified"] {
             if !meta[k].as_str().is_some_and(is_datetime) {
-                problems.push(format!("meta.{k} is {} (RFC 7643 §3.1: a DateTime the service provider assigns)", meta[k]));
+                problems.push(format!(
+                    "meta.{k} is {} (RFC 7643 §3.1: a DateTime the service provider assigns)",
+                    meta[k]
+                ));
             }
         }
         if meta["created"].as_str() == Some("2001-01-01T00:00:00Z") {
@@ -534,7 +599,10 @@ async fn projection(ctx: &Ctx, rt: &ResType, path: &str, name_attr: &str) {
         );
     }
     if let Ok(r) = ctx.client.get(&format!("{path}?excludedAttributes={other},id")).await {
-        let ok = r.status == 200 && r.body["id"].is_string() && r.body.get(other).is_none() && r.body.get(name_attr).is_some();
+        let ok = r.status == 200
+            && r.body["id"].is_string()
+            && r.body.get(other).is_none()
+            && r.body.get(name_attr).is_some();
         ctx.require(
             &format!("crud.{n}.excluded_attributes"),
             &format!("?excludedAttributes={other},id drops {other} but keeps id (returned always)"),
@@ -554,7 +622,9 @@ async fn list(ctx: &Ctx, rt: &ResType) {
     }
     let k = r.body["Resources"].as_array().map_or(0, Vec::len);
     if !r.body["itemsPerPage"].is_u64() || !r.body["startIndex"].is_u64() {
-        problems.push("itemsPerPage and startIndex are REQUIRED when paginated (RFC 7644 §3.4.2)".into());
+        problems.push(
+            "itemsPerPage and startIndex are REQUIRED when paginated (RFC 7644 §3.4.2)".into(),
+        );
     }
     if r.body["itemsPerPage"].as_u64().is_some_and(|i| i as usize != k) {
         problems.push(format!("itemsPerPage {} but {k} Resources", r.body["itemsPerPage"]));
@@ -577,7 +647,11 @@ async fn replace(ctx: &Ctx, rt: &ResType, path: &str, current: &Resp, name_attr:
     if let Some(o) = body.as_object_mut() {
         o.remove("meta");
     }
-    let attr = if n == "User" && ctx.disc.attr(rt, "displayName").is_some() { "displayName" } else { name_attr };
+    let attr = if n == "User" && ctx.disc.attr(rt, "displayName").is_some() {
+        "displayName"
+    } else {
+        name_attr
+    };
     let new_value = if attr == name_attr && n == "User" {
         current.body[name_attr].as_str().unwrap_or_default().to_owned()
     } else {
@@ -593,13 +667,19 @@ async fn replace(ctx: &Ctx, rt: &ResType, path: &str, current: &Resp, name_attr:
     body[attr] = json!(new_value);
     let Ok(r) = ctx.client.put(path, &body).await else { return };
     let check_attr = put_title.unwrap_or(attr);
-    let ok = r.status == 200 && r.body[check_attr] == body[check_attr] && r.body["id"] == current.body["id"];
+    let ok = r.status == 200
+        && r.body[check_attr] == body[check_attr]
+        && r.body["id"] == current.body["id"];
     ctx.require(
         &format!("crud.{n}.put"),
         &format!("PUT {}/{{id}} replaces the {n} and answers 200 with it", rt.endpoint),
         Level::Must,
         ok,
-        format!("RFC 7644 §3.5.1: expected 200 with {check_attr} {}; {}", body[check_attr], r.describe()),
+        format!(
+            "RFC 7644 §3.5.1: expected 200 with {check_attr} {}; {}",
+            body[check_attr],
+            r.describe()
+        ),
     );
     if r.status == 200 {
         let before = current.body["meta"]["created"].as_str().map(norm_datetime);
@@ -611,7 +691,9 @@ async fn replace(ctx: &Ctx, rt: &ResType, path: &str, current: &Resp, name_attr:
                 "PUT keeps meta.created and lastModified is not before it",
                 Level::Must,
                 after_c == before && after_m >= after_c,
-                format!("RFC 7643 §3.1: created {before:?} → {after_c:?}, lastModified {after_m:?}"),
+                format!(
+                    "RFC 7643 §3.1: created {before:?} → {after_c:?}, lastModified {after_m:?}"
+                ),
             );
         }
     }

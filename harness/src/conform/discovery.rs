@@ -97,7 +97,10 @@ async fn spc(ctx: &Ctx, d: &mut Discovery) {
         title,
         Level::Must,
         ok,
-        format!("RFC 7644 §4 and RFC 7643 §5 require a ServiceProviderConfig document; {}", r.describe()),
+        format!(
+            "RFC 7644 §4 and RFC 7643 §5 require a ServiceProviderConfig document; {}",
+            r.describe()
+        ),
     );
     media_type(ctx, "discovery.spc.media_type", &r);
     if r.status != 200 {
@@ -183,10 +186,17 @@ pub fn media_type(ctx: &Ctx, id: &str, r: &Resp) {
             title,
             Level::Should,
             false,
-            format!("{}: Content-Type {mt}; RFC 7644 §3.1/§8.1 name application/scim+json", r.request),
+            format!(
+                "{}: Content-Type {mt}; RFC 7644 §3.1/§8.1 name application/scim+json",
+                r.request
+            ),
         );
     } else {
-        ctx.fail(id, title, format!("{}: Content-Type {mt:?} is not JSON (RFC 7644 §3.8)", r.request));
+        ctx.fail(
+            id,
+            title,
+            format!("{}: Content-Type {mt:?} is not JSON (RFC 7644 §3.8)", r.request),
+        );
     }
 }
 
@@ -260,7 +270,9 @@ fn discovery_list(ctx: &Ctx, id: &str, path: &str, r: &Resp) -> Vec<Value> {
         problems.push(if ctx.expect.recorded_discovery() {
             format!("startIndex {s}, the recorded bridge answers 0")
         } else {
-            format!("startIndex {s}; RFC 7644 §3.4.2 says it is 1-based, so the first page starts at 1")
+            format!(
+                "startIndex {s}; RFC 7644 §3.4.2 says it is 1-based, so the first page starts at 1"
+            )
         });
     }
     ctx.require(
@@ -372,11 +384,18 @@ async fn schemas(ctx: &Ctx, d: &mut Discovery) {
     }
     if d.schemas.is_empty() {
         d.schemas_assumed = true;
-        for s in [scim::schema::core_user(), scim::schema::enterprise_user(), scim::schema::core_group()] {
+        for s in
+            [scim::schema::core_user(), scim::schema::enterprise_user(), scim::schema::core_group()]
+        {
             let raw = s.to_json();
             d.schemas.push(SchemaDoc {
                 id: s.id.clone(),
-                attrs: raw["attributes"].as_array().into_iter().flatten().map(Attr::from_json).collect(),
+                attrs: raw["attributes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(Attr::from_json)
+                    .collect(),
                 raw,
             });
         }
@@ -414,7 +433,8 @@ async fn check_resource_type(ctx: &Ctx, d: &Discovery, rt: &ResType) {
         format!("GET /ResourceTypes: {}", problems.join("; ")),
     );
     let id = format!("discovery.resource_types.endpoint.{name}");
-    let title = format!("resource type {name}'s endpoint {:?} is relative to the base URL", rt.endpoint);
+    let title =
+        format!("resource type {name}'s endpoint {:?} is relative to the base URL", rt.endpoint);
     if ctx.expect.recorded_discovery() {
         let recorded = match name.as_str() {
             "User" => "/scim/v2/User",
@@ -442,6 +462,16 @@ async fn check_resource_type(ctx: &Ctx, d: &Discovery, rt: &ResType) {
             ),
         );
     }
+    // Whatever the form, the endpoint must lead to the resources somewhere: resolved against
+    // the base URL (the RFC form) or against the host (a common misreading).
+    let reach_id = format!("discovery.resource_types.reachable.{name}");
+    let reach_title =
+        format!("resource type {name}'s endpoint {:?} leads to its resources", rt.endpoint);
+    if ctx.expect.recorded_discovery() {
+        ctx.skip(&reach_id, &reach_title, "the recorded bridge advertises /scim/v2/User, which serves nothing (asserted by discovery.resource_types.endpoint)");
+    } else {
+        reachable(ctx, rt, &reach_id, &reach_title).await;
+    }
     if let Ok(r) = ctx.client.get(&format!("/ResourceTypes/{}", rt.name)).await {
         ctx.require(
             &format!("discovery.resource_types.by_id.{name}"),
@@ -453,6 +483,26 @@ async fn check_resource_type(ctx: &Ctx, d: &Discovery, rt: &ResType) {
     }
 }
 
+async fn reachable(ctx: &Ctx, rt: &ResType, id: &str, title: &str) {
+    let mut reached = Vec::new();
+    for url in [ctx.client.url(&rt.endpoint), resolve(ctx.client.base(), &rt.endpoint)] {
+        if let Ok(r) = ctx.client.get(&format!("{url}?count=1")).await {
+            if r.status == 200 && is_list_response(&r) {
+                reached.clear();
+                break;
+            }
+            reached.push(r.describe());
+        }
+    }
+    ctx.require(
+        id,
+        title,
+        Level::Must,
+        reached.is_empty(),
+        format!("RFC 7643 §6: endpoint is the resource type's HTTP-addressable endpoint; neither reading answers a ListResponse: {}", reached.join("; ")),
+    );
+}
+
 /// The endpoint the checks use for `rt`: the advertised one when it lists resources, otherwise
 /// the conventional `fallback`.
 async fn usable(ctx: &Ctx, rt: Option<ResType>, name: &str, urn: &str, fallback: &str) -> ResType {
@@ -460,7 +510,11 @@ async fn usable(ctx: &Ctx, rt: Option<ResType>, name: &str, urn: &str, fallback:
         name: name.to_owned(),
         endpoint: fallback.to_owned(),
         schema: urn.to_owned(),
-        extensions: if name == "User" { vec![messages::ENTERPRISE_USER.to_owned()] } else { Vec::new() },
+        extensions: if name == "User" {
+            vec![messages::ENTERPRISE_USER.to_owned()]
+        } else {
+            Vec::new()
+        },
     });
     if rt.endpoint != fallback {
         let works = match ctx.client.get(&format!("{}?count=1", rt.endpoint)).await {
@@ -479,9 +533,10 @@ fn attribute_definitions(ctx: &Ctx, d: &Discovery, types: &[ResType]) {
         if d.schemas_assumed {
             break;
         }
-        let owner = types
-            .iter()
-            .find(|t| t.schema.eq_ignore_ascii_case(&s.id) || t.extensions.iter().any(|e| e.eq_ignore_ascii_case(&s.id)));
+        let owner = types.iter().find(|t| {
+            t.schema.eq_ignore_ascii_case(&s.id)
+                || t.extensions.iter().any(|e| e.eq_ignore_ascii_case(&s.id))
+        });
         let label = short(&s.id);
         for a in &s.attrs {
             let id = format!("discovery.attr.{label}.{}", a.name);
@@ -493,7 +548,11 @@ fn attribute_definitions(ctx: &Ctx, d: &Discovery, types: &[ResType]) {
                 a.mutability,
                 a.returned,
                 a.uniqueness,
-                if a.kind == "string" { format!(", caseExact {}", a.case_exact) } else { String::new() }
+                if a.kind == "string" {
+                    format!(", caseExact {}", a.case_exact)
+                } else {
+                    String::new()
+                }
             );
             let problems = definition_problems(a, 0);
             ctx.require(
@@ -534,7 +593,9 @@ fn definition_problems(a: &Attr, depth: usize) -> Vec<String> {
             p.push(format!("{}: complex without subAttributes", a.name));
         }
         for s in &a.subs {
-            p.extend(definition_problems(s, depth + 1).into_iter().map(|m| format!("{}.{m}", a.name)));
+            p.extend(
+                definition_problems(s, depth + 1).into_iter().map(|m| format!("{}.{m}", a.name)),
+            );
         }
     }
     if a.kind == "reference" && a.reference_types.is_empty() {

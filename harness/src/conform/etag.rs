@@ -24,7 +24,9 @@ pub async fn run(ctx: &Ctx) {
     }
     let Some(rt) = ctx.disc.user.clone() else { return };
     let name = ctx.unique("etag");
-    let Ok(c) = ctx.create(&rt.endpoint, &user_body(ctx, &rt, &name, "etag", &[])).await else { return };
+    let Ok(c) = ctx.create(&rt.endpoint, &user_body(ctx, &rt, &name, "etag", &[])).await else {
+        return;
+    };
     let Some(id) = c.body["id"].as_str() else { return };
     let path = format!("{}/{id}", rt.endpoint);
     let Ok(g) = ctx.client.get(&path).await else { return };
@@ -38,15 +40,35 @@ pub async fn run(ctx: &Ctx) {
         format!("{}: RFC 7644 §3.14: with ETags supported the version MUST be in the ETag header and SHOULD equal meta.version; ETag {etag:?}, meta.version {version:?}", g.request),
     );
     let Some(etag) = etag else { return };
-    if let Ok(r) = ctx.client.send(Req::new(Method::GET, &path).header("if-none-match", &etag)).await {
-        ctx.require(CHECKS[1].0, CHECKS[1].1, Level::Must, r.status == 304, format!("RFC 7644 §3.14: {}", r.describe()));
+    if let Ok(r) =
+        ctx.client.send(Req::new(Method::GET, &path).header("if-none-match", &etag)).await
+    {
+        ctx.require(
+            CHECKS[1].0,
+            CHECKS[1].1,
+            Level::Must,
+            r.status == 304,
+            format!("RFC 7644 §3.14: {}", r.describe()),
+        );
     }
     let change = patch_body(json!([{"op": "replace", "path": "active", "value": false}]));
-    if let Ok(r) = ctx.client.send(Req::new(Method::PATCH, &path).json(&change).header("if-match", &etag)).await {
-        ctx.require(CHECKS[3].0, CHECKS[3].1, Level::Must, r.status == 200 || r.status == 204, format!("RFC 7644 §3.14: {}", r.describe()));
+    if let Ok(r) = ctx
+        .client
+        .send(Req::new(Method::PATCH, &path).json(&change).header("if-match", &etag))
+        .await
+    {
+        ctx.require(
+            CHECKS[3].0,
+            CHECKS[3].1,
+            Level::Must,
+            r.status == 200 || r.status == 204,
+            format!("RFC 7644 §3.14: {}", r.describe()),
+        );
     }
     let back = patch_body(json!([{"op": "replace", "path": "active", "value": true}]));
-    if let Ok(r) = ctx.client.send(Req::new(Method::PATCH, &path).json(&back).header("if-match", &etag)).await {
+    if let Ok(r) =
+        ctx.client.send(Req::new(Method::PATCH, &path).json(&back).header("if-match", &etag)).await
+    {
         ctx.require(
             CHECKS[2].0,
             CHECKS[2].1,

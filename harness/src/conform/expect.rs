@@ -77,6 +77,21 @@ impl Expect {
         }
     }
 
+    /// Why a returned attribute the recorded `/Schemas` does not describe is expected anyway.
+    pub fn undescribed_attribute(self, name: &str) -> Option<&'static str> {
+        match (self, name) {
+            (Expect::Onepassword, "displayName" | "active") => {
+                Some("the recorded bridge returns it although its recorded User schema omits it")
+            }
+            _ => None,
+        }
+    }
+
+    /// `true` when error bodies must carry `detail` (Okta's spec tests read it).
+    pub fn error_detail_required(self) -> bool {
+        self == Expect::Okta
+    }
+
     /// How unstable order across pages (no sorting) is reported: RFC 7644 §3.4.2.4 allows it;
     /// Okta requires stable order; the recorded bridge shuffles.
     pub fn unstable_paging(self) -> Option<Level> {

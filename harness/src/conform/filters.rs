@@ -57,7 +57,15 @@ pub async fn fixture(ctx: &Ctx) -> Option<Fixture> {
     let rt = ctx.disc.user.clone()?;
     let p = &ctx.prefix;
     let people = [
-        ("alice", "Alice", "Anders", vec![json!({"value": format!("{p}-alice@example.com"), "type": "work", "primary": true})], Some("Engineer")),
+        (
+            "alice",
+            "Alice",
+            "Anders",
+            vec![
+                json!({"value": format!("{p}-alice@example.com"), "type": "work", "primary": true}),
+            ],
+            Some("Engineer"),
+        ),
         (
             "bob",
             "Bob",
@@ -68,13 +76,24 @@ pub async fn fixture(ctx: &Ctx) -> Option<Fixture> {
             ],
             None,
         ),
-        ("carol", "Carol", "Clark", vec![json!({"value": format!("{p}-carol@home.example.org"), "type": "home", "primary": true})], None),
+        (
+            "carol",
+            "Carol",
+            "Clark",
+            vec![
+                json!({"value": format!("{p}-carol@home.example.org"), "type": "home", "primary": true}),
+            ],
+            None,
+        ),
     ];
     let mut fx = Fixture { rt: rt.clone(), ids: Vec::new(), names: Vec::new(), got: Vec::new() };
     for (tag, given, family, emails, title) in people {
-        let user_name = format!("{p}-{tag}");
+        let user_name = format!("{p}-fx-{tag}");
         let mut fields = vec![
-            ("name", json!({"givenName": given, "familyName": family, "formatted": format!("{given} {family}")})),
+            (
+                "name",
+                json!({"givenName": given, "familyName": family, "formatted": format!("{given} {family}")}),
+            ),
             ("displayName", json!(format!("{given} {family} {p}"))),
             ("emails", Value::Array(emails)),
             ("active", json!(true)),
@@ -95,7 +114,10 @@ pub async fn fixture(ctx: &Ctx) -> Option<Fixture> {
     let carol = format!("{}/{}", rt.endpoint, fx.ids[2]);
     let patched = if ctx.disc.patch {
         ctx.client
-            .patch(&carol, &patch_body(json!([{"op": "replace", "path": "active", "value": false}])))
+            .patch(
+                &carol,
+                &patch_body(json!([{"op": "replace", "path": "active", "value": false}])),
+            )
             .await
             .ok()
             .filter(|r| (200..300).contains(&r.status))
@@ -131,30 +153,48 @@ struct Case {
 /// Runs the filter checks.
 pub async fn run(ctx: &Ctx, fx: Option<&Fixture>) {
     if !ctx.disc.filter {
-        for c in super::catalogue::CHECKS.iter().filter(|c| c.id.starts_with("filter.") && c.fixed()) {
+        for c in
+            super::catalogue::CHECKS.iter().filter(|c| c.id.starts_with("filter.") && c.fixed())
+        {
             ctx.skip(c.id, c.title, "filter.supported is false in /ServiceProviderConfig");
         }
         return;
     }
     let Some(fx) = fx else {
-        ctx.fail("filter.setup", "the filter fixture users can be created", "could not create the three fixture users (see crud checks)");
+        ctx.fail(
+            "filter.setup",
+            "the filter fixture users can be created",
+            "could not create the three fixture users (see crud checks)",
+        );
         return;
     };
     let p = &ctx.prefix;
     let up = p.to_uppercase();
-    let scope = format!("userName sw \"{p}-\"");
+    let scope = format!("userName sw \"{p}-fx-\"");
     let user_name_exact = ctx.disc.attr(&fx.rt, "userName").is_some_and(|a| a.case_exact);
     let ext_exact = ctx.disc.attr(&fx.rt, "externalId").is_none_or(|a| a.case_exact);
     let cases = vec![
-        Case { id: "filter.eq", title: "eq on userName", filter: format!("userName eq \"{p}-alice\""), want: vec![0], needs: vec![] },
+        Case {
+            id: "filter.eq",
+            title: "eq on userName",
+            filter: format!("userName eq \"{p}-fx-alice\""),
+            want: vec![0],
+            needs: vec![],
+        },
         Case {
             id: "filter.eq.case_insensitive",
             title: "eq on userName follows its caseExact",
-            filter: format!("userName eq \"{up}-ALICE\""),
+            filter: format!("userName eq \"{up}-FX-ALICE\""),
             want: if user_name_exact { vec![] } else { vec![0] },
             needs: vec![],
         },
-        Case { id: "filter.eq.externalId", title: "eq on externalId", filter: format!("externalId eq \"{p}-ext-a\""), want: vec![0], needs: vec!["externalId"] },
+        Case {
+            id: "filter.eq.externalId",
+            title: "eq on externalId",
+            filter: format!("externalId eq \"{p}-ext-a\""),
+            want: vec![0],
+            needs: vec!["externalId"],
+        },
         Case {
             id: "filter.eq.case_exact",
             title: "eq on externalId follows its caseExact",
@@ -162,18 +202,90 @@ pub async fn run(ctx: &Ctx, fx: Option<&Fixture>) {
             want: if ext_exact { vec![] } else { vec![0] },
             needs: vec!["externalId"],
         },
-        Case { id: "filter.ne", title: "ne", filter: format!("userName ne \"{p}-alice\" and {scope}"), want: vec![1, 2], needs: vec![] },
-        Case { id: "filter.co", title: "co", filter: format!("userName co \"{p}-bo\""), want: vec![1], needs: vec![] },
-        Case { id: "filter.sw", title: "sw", filter: scope.clone(), want: vec![0, 1, 2], needs: vec![] },
-        Case { id: "filter.ew", title: "ew", filter: format!("userName ew \"-carol\" and {scope}"), want: vec![2], needs: vec![] },
-        Case { id: "filter.gt", title: "gt on a string", filter: format!("userName gt \"{p}-bob\" and {scope}"), want: vec![2], needs: vec![] },
-        Case { id: "filter.ge", title: "ge on a string", filter: format!("userName ge \"{p}-bob\" and {scope}"), want: vec![1, 2], needs: vec![] },
-        Case { id: "filter.lt", title: "lt on a string", filter: format!("userName lt \"{p}-bob\" and {scope}"), want: vec![0], needs: vec![] },
-        Case { id: "filter.le", title: "le on a string", filter: format!("userName le \"{p}-bob\" and {scope}"), want: vec![0, 1], needs: vec![] },
-        Case { id: "filter.pr", title: "pr", filter: format!("externalId pr and {scope}"), want: vec![0, 1], needs: vec!["externalId"] },
-        Case { id: "filter.pr.title", title: "pr on an attribute one user has", filter: format!("title pr and {scope}"), want: vec![0], needs: vec!["title"] },
-        Case { id: "filter.boolean", title: "eq on a boolean", filter: format!("active eq false and {scope}"), want: vec![2], needs: vec!["active"] },
-        Case { id: "filter.sub_attribute", title: "eq on a sub-attribute (name.familyName)", filter: format!("name.familyName eq \"Brown\" and {scope}"), want: vec![1], needs: vec!["name.familyName"] },
+        Case {
+            id: "filter.ne",
+            title: "ne",
+            filter: format!("userName ne \"{p}-fx-alice\" and {scope}"),
+            want: vec![1, 2],
+            needs: vec![],
+        },
+        Case {
+            id: "filter.co",
+            title: "co",
+            filter: format!("userName co \"{p}-fx-bo\""),
+            want: vec![1],
+            needs: vec![],
+        },
+        Case {
+            id: "filter.sw",
+            title: "sw",
+            filter: scope.clone(),
+            want: vec![0, 1, 2],
+            needs: vec![],
+        },
+        Case {
+            id: "filter.ew",
+            title: "ew",
+            filter: format!("userName ew \"-carol\" and {scope}"),
+            want: vec![2],
+            needs: vec![],
+        },
+        Case {
+            id: "filter.gt",
+            title: "gt on a string",
+            filter: format!("userName gt \"{p}-fx-bob\" and {scope}"),
+            want: vec![2],
+            needs: vec![],
+        },
+        Case {
+            id: "filter.ge",
+            title: "ge on a string",
+            filter: format!("userName ge \"{p}-fx-bob\" and {scope}"),
+            want: vec![1, 2],
+            needs: vec![],
+        },
+        Case {
+            id: "filter.lt",
+            title: "lt on a string",
+            filter: format!("userName lt \"{p}-fx-bob\" and {scope}"),
+            want: vec![0],
+            needs: vec![],
+        },
+        Case {
+            id: "filter.le",
+            title: "le on a string",
+            filter: format!("userName le \"{p}-fx-bob\" and {scope}"),
+            want: vec![0, 1],
+            needs: vec![],
+        },
+        Case {
+            id: "filter.pr",
+            title: "pr",
+            filter: format!("externalId pr and {scope}"),
+            want: vec![0, 1],
+            needs: vec!["externalId"],
+        },
+        Case {
+            id: "filter.pr.title",
+            title: "pr on an attribute one user has",
+            filter: format!("title pr and {scope}"),
+            want: vec![0],
+            needs: vec!["title"],
+        },
+        Case {
+            id: "filter.boolean",
+            title: "eq on a boolean",
+            filter: format!("active eq false and {scope}"),
+            want: vec![2],
+            needs: vec!["active"],
+        },
+        Case {
+            id: "filter.sub_attribute",
+            title: "eq on a sub-attribute (name.familyName)",
+            filter: format!("name.familyName eq \"Brown\" and {scope}"),
+            want: vec![1],
+            needs: vec!["name.familyName"],
+        },
         Case {
             id: "filter.multi_valued",
             title: "a multi-valued attribute matches when any value does",
@@ -181,47 +293,67 @@ pub async fn run(ctx: &Ctx, fx: Option<&Fixture>) {
             want: vec![1, 2],
             needs: vec!["emails.value"],
         },
-        Case { id: "filter.or", title: "or", filter: format!("userName eq \"{p}-alice\" or userName eq \"{p}-carol\""), want: vec![0, 2], needs: vec![] },
-        Case { id: "filter.not", title: "not ( )", filter: format!("{scope} and not (userName eq \"{p}-bob\")"), want: vec![0, 2], needs: vec![] },
+        Case {
+            id: "filter.or",
+            title: "or",
+            filter: format!("userName eq \"{p}-fx-alice\" or userName eq \"{p}-fx-carol\""),
+            want: vec![0, 2],
+            needs: vec![],
+        },
+        Case {
+            id: "filter.not",
+            title: "not ( )",
+            filter: format!("{scope} and not (userName eq \"{p}-fx-bob\")"),
+            want: vec![0, 2],
+            needs: vec![],
+        },
         Case {
             id: "filter.precedence",
             title: "and binds tighter than or",
-            filter: format!("userName eq \"{p}-alice\" or userName eq \"{p}-bob\" and active eq false"),
+            filter: format!(
+                "userName eq \"{p}-fx-alice\" or userName eq \"{p}-fx-bob\" and active eq false"
+            ),
             want: vec![0],
             needs: vec!["active"],
         },
         Case {
             id: "filter.grouping",
             title: "parentheses group",
-            filter: format!("(userName eq \"{p}-alice\" or userName eq \"{p}-bob\") and active eq true"),
+            filter: format!(
+                "(userName eq \"{p}-fx-alice\" or userName eq \"{p}-fx-bob\") and active eq true"
+            ),
             want: vec![0, 1],
             needs: vec!["active"],
         },
         Case {
             id: "filter.value_path",
             title: "value path emails[type eq \"work\" and value co ...]",
-            filter: format!("emails[type eq \"work\" and value co \"{p}-bob\"]"),
+            filter: format!("emails[type eq \"work\" and value co \"{p}-bob@\"]"),
             want: vec![1],
             needs: vec!["emails.type"],
         },
         Case {
             id: "filter.value_path.same_value",
             title: "a value path matches within one value, not across values",
-            filter: format!("emails[type eq \"work\" and value ew \"@home.example.org\"] and {scope}"),
+            filter: format!(
+                "emails[type eq \"work\" and value ew \"@home.example.org\"] and {scope}"
+            ),
             want: vec![],
             needs: vec!["emails.type"],
         },
         Case {
             id: "filter.case_insensitive_names",
             title: "attribute names and operators are case-insensitive",
-            filter: format!("USERNAME EQ \"{p}-alice\""),
+            filter: format!("USERNAME EQ \"{p}-fx-alice\""),
             want: vec![0],
             needs: vec![],
         },
         Case {
             id: "filter.urn",
             title: "a fully qualified (URN) attribute name",
-            filter: format!("urn:ietf:params:scim:schemas:core:2.0:User:userName eq \"{p}-alice\""),
+            filter: format!(
+                "urn:ietf:params:scim:schemas:core:2.0:User:userName eq \"{p}-fx-alice\""
+            ),
             want: vec![0],
             needs: vec![],
         },
@@ -239,11 +371,21 @@ pub async fn run(ctx: &Ctx, fx: Option<&Fixture>) {
             want: vec![],
             needs: vec!["meta.created"],
         },
-        Case { id: "filter.no_match", title: "a filter nothing matches answers 200 with totalResults 0", filter: format!("userName eq \"{p}-nobody\""), want: vec![], needs: vec![] },
+        Case {
+            id: "filter.no_match",
+            title: "a filter nothing matches answers 200 with totalResults 0",
+            filter: format!("userName eq \"{p}-fx-nobody\""),
+            want: vec![],
+            needs: vec![],
+        },
     ];
     for c in cases {
         if let Some(missing) = c.needs.iter().find(|n| !fx.kept(n)) {
-            ctx.skip(c.id, c.title, format!("the server did not keep {missing} (see the crud checks)"));
+            ctx.skip(
+                c.id,
+                c.title,
+                format!("the server did not keep {missing} (see the crud checks)"),
+            );
             continue;
         }
         let path = format!("{}?filter={}&count=100", fx.rt.endpoint, enc(&c.filter));
@@ -256,9 +398,14 @@ pub async fn run(ctx: &Ctx, fx: Option<&Fixture>) {
 }
 
 fn judge(ctx: &Ctx, fx: &Fixture, c: &Case, r: &Resp) {
-    let names = |v: &[usize]| v.iter().map(|i| fx.names[*i].as_str()).collect::<Vec<_>>().join(", ");
+    let names =
+        |v: &[usize]| v.iter().map(|i| fx.names[*i].as_str()).collect::<Vec<_>>().join(", ");
     if r.status == 400 && ctx.expect == super::Expect::Onepassword {
-        ctx.skip(c.id, c.title, format!("the recorded bridge's filter support beyond eq is unknown; {}", r.describe()));
+        ctx.skip(
+            c.id,
+            c.title,
+            format!("the recorded bridge's filter support beyond eq is unknown; {}", r.describe()),
+        );
         return;
     }
     if r.status != 200 || !super::discovery::is_list_response(r) {
@@ -270,7 +417,8 @@ fn judge(ctx: &Ctx, fx: &Fixture, c: &Case, r: &Resp) {
         return;
     }
     let got = fx.members_of(r);
-    let total_ok = c.want.is_empty() == (r.body["totalResults"].as_u64() == Some(0)) || !c.want.is_empty();
+    let total_ok =
+        c.want.is_empty() == (r.body["totalResults"].as_u64() == Some(0)) || !c.want.is_empty();
     ctx.require(
         c.id,
         c.title,
@@ -287,8 +435,10 @@ fn judge(ctx: &Ctx, fx: &Fixture, c: &Case, r: &Resp) {
 }
 
 async fn invalid_boolean_order(ctx: &Ctx, fx: &Fixture) {
-    let f = format!("active gt true and userName sw \"{}-\"", ctx.prefix);
-    let Ok(r) = ctx.client.get(&format!("{}?filter={}", fx.rt.endpoint, enc(&f))).await else { return };
+    let f = format!("active gt true and userName sw \"{}-fx-\"", ctx.prefix);
+    let Ok(r) = ctx.client.get(&format!("{}?filter={}", fx.rt.endpoint, enc(&f))).await else {
+        return;
+    };
     if r.status == 400 && ctx.expect == super::Expect::Onepassword {
         ctx.pass("filter.boolean_order", "gt on a boolean is 400 invalidFilter", "");
         return;
@@ -305,7 +455,7 @@ async fn invalid_boolean_order(ctx: &Ctx, fx: &Fixture) {
 async fn search_post(ctx: &Ctx, fx: &Fixture) {
     let body = json!({
         "schemas": [scim::messages::SEARCH_REQUEST],
-        "filter": format!("userName sw \"{}-\"", ctx.prefix),
+        "filter": format!("userName sw \"{}-fx-\"", ctx.prefix),
         "startIndex": 1, "count": 100,
     });
     let path = format!("{}/.search", fx.rt.endpoint);
@@ -320,7 +470,10 @@ async fn search_post(ctx: &Ctx, fx: &Fixture) {
         title,
         Level::Must,
         r.status == 200 && fx.members_of(&r) == vec![0, 1, 2],
-        format!("RFC 7644 §3.4.3: POST {path} with a SearchRequest filter returns the three users; {}", r.describe()),
+        format!(
+            "RFC 7644 §3.4.3: POST {path} with a SearchRequest filter returns the three users; {}",
+            r.describe()
+        ),
     );
 }
 
@@ -330,17 +483,31 @@ async fn groups(ctx: &Ctx) {
     let body = json!({"schemas": [rt.schema], "displayName": name});
     let Ok(c) = ctx.create(&rt.endpoint, &body).await else { return };
     let Some(id) = c.body["id"].as_str() else {
-        ctx.fail("filter.group.displayName", "eq on a group's displayName", format!("could not create a group: {}", c.describe()));
+        ctx.fail(
+            "filter.group.displayName",
+            "eq on a group's displayName",
+            format!("could not create a group: {}", c.describe()),
+        );
         return;
     };
     let f = format!("displayName eq \"{name}\"");
-    let Ok(r) = ctx.client.get(&format!("{}?filter={}", rt.endpoint, enc(&f))).await else { return };
-    let ids: Vec<&str> = r.body["Resources"].as_array().into_iter().flatten().filter_map(|x| x["id"].as_str()).collect();
+    let Ok(r) = ctx.client.get(&format!("{}?filter={}", rt.endpoint, enc(&f))).await else {
+        return;
+    };
+    let ids: Vec<&str> = r.body["Resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x["id"].as_str())
+        .collect();
     ctx.require(
         "filter.group.displayName",
         "eq on a group's displayName",
         Level::Must,
         r.status == 200 && ids == vec![id],
-        format!("filter {f:?}: RFC 7644 §3.4.2.2 (Entra and Okta match groups this way); {}", r.describe()),
+        format!(
+            "filter {f:?}: RFC 7644 §3.4.2.2 (Entra and Okta match groups this way); {}",
+            r.describe()
+        ),
     );
 }

@@ -103,7 +103,13 @@ impl Ctx {
     }
 
     /// Records a result.
-    pub fn record(&self, id: impl Into<String>, title: impl Into<String>, status: Status, detail: impl Into<String>) {
+    pub fn record(
+        &self,
+        id: impl Into<String>,
+        title: impl Into<String>,
+        status: Status,
+        detail: impl Into<String>,
+    ) {
         let (id, title) = (id.into(), title.into());
         if !self.selected(&id, &title) {
             return;
@@ -115,7 +121,14 @@ impl Ctx {
     }
 
     /// Records `pass` when `ok`, otherwise `fail` (MUST) or `warn` (SHOULD).
-    pub fn require(&self, id: &str, title: &str, level: Level, ok: bool, detail: impl Into<String>) {
+    pub fn require(
+        &self,
+        id: &str,
+        title: &str,
+        level: Level,
+        ok: bool,
+        detail: impl Into<String>,
+    ) {
         let status = match (ok, level) {
             (true, _) => Status::Pass,
             (false, Level::Must) => Status::Fail,

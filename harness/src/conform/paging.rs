@@ -16,14 +16,22 @@ fn ids(r: &Resp) -> Vec<String> {
 /// Runs the paging checks.
 pub async fn run(ctx: &Ctx, fx: Option<&Fixture>) {
     let Some(fx) = fx else {
-        ctx.fail("paging.setup", "the paging fixture users can be created", "could not create the three fixture users (see crud checks)");
+        ctx.fail(
+            "paging.setup",
+            "the paging fixture users can be created",
+            "could not create the three fixture users (see crud checks)",
+        );
         return;
     };
     if !ctx.disc.filter {
-        ctx.skip("paging.count", "count limits the page; totalResults stays the total", "paging is checked on a filtered list and filter.supported is false");
+        ctx.skip(
+            "paging.count",
+            "count limits the page; totalResults stays the total",
+            "paging is checked on a filtered list and filter.supported is false",
+        );
         return;
     }
-    let scope = enc(&format!("userName sw \"{}-\"", ctx.prefix));
+    let scope = enc(&format!("userName sw \"{}-fx-\"", ctx.prefix));
     let base = format!("{}?filter={scope}", fx.rt.endpoint);
     let get = |q: String| {
         let path = format!("{base}{q}");
@@ -51,7 +59,10 @@ pub async fn run(ctx: &Ctx, fx: Option<&Fixture>) {
             "itemsPerPage is the number of Resources returned",
             Level::Must,
             r.body["itemsPerPage"].as_u64() == Some(n as u64),
-            format!("count=1: RFC 7644 §3.4.2: itemsPerPage {} but {n} Resources", r.body["itemsPerPage"]),
+            format!(
+                "count=1: RFC 7644 §3.4.2: itemsPerPage {} but {n} Resources",
+                r.body["itemsPerPage"]
+            ),
         );
     }
     if let Ok(r) = get("&count=0".into()).await {
@@ -79,7 +90,10 @@ pub async fn run(ctx: &Ctx, fx: Option<&Fixture>) {
             "a negative count is treated as 0",
             Level::Must,
             r.status == 200 && ids(&r).is_empty(),
-            format!("count=-1: RFC 7644 §3.4.2.4: a negative value SHALL be interpreted as 0; {}", r.describe()),
+            format!(
+                "count=-1: RFC 7644 §3.4.2.4: a negative value SHALL be interpreted as 0; {}",
+                r.describe()
+            ),
         );
     }
     if let Ok(r) = get("&startIndex=2&count=1".into()).await {
@@ -112,17 +126,32 @@ pub async fn run(ctx: &Ctx, fx: Option<&Fixture>) {
     sorted.dedup();
     let mut want = fx.ids.clone();
     want.sort();
-    let once = sorted == want && seen.len() == 3;
-    let detail = format!("pages of count=1 over the run's 3 users returned {seen:?}; each of {want:?} should appear exactly once");
+    // The same query repeated gives the same order (what makes page walks safe).
+    let mut orders = Vec::new();
+    for _ in 0..4 {
+        if let Ok(r) = get("&count=3".into()).await {
+            orders.push(ids(&r));
+        }
+    }
+    let stable = orders.windows(2).all(|w| w[0] == w[1]);
+    let once = sorted == want && seen.len() == 3 && stable;
+    let detail = format!(
+        "pages of count=1 over the run's 3 users returned {seen:?}; each of {want:?} should appear exactly once; the same query repeated 4 times gave {} order(s)",
+        {
+            let mut o = orders.clone();
+            o.dedup();
+            o.len()
+        }
+    );
     match ctx.expect.unstable_paging() {
         Some(level) => ctx.require(
             "paging.walk",
-            "walking pages returns every resource exactly once",
+            "walking pages returns every resource exactly once, in a stable order",
             level,
             once,
             format!("{detail} (RFC 7644 §3.4.2.4 allows order to vary without sortBy — a SHOULD-level finding; Okta requires stable order)"),
         ),
-        None => ctx.skip("paging.walk", "walking pages returns every resource exactly once", "the recorded bridge shuffles list order between calls"),
+        None => ctx.skip("paging.walk", "walking pages returns every resource exactly once, in a stable order", "the recorded bridge shuffles list order between calls"),
     }
     sort(ctx, fx, &base).await;
 }

@@ -21,7 +21,8 @@ fn ok_status(r: &Resp) -> bool {
 /// Runs the PATCH checks on a fresh user.
 pub async fn run(ctx: &Ctx) {
     if !ctx.disc.patch {
-        for c in super::catalogue::CHECKS.iter().filter(|c| c.id.starts_with("patch.") && c.fixed()) {
+        for c in super::catalogue::CHECKS.iter().filter(|c| c.id.starts_with("patch.") && c.fixed())
+        {
             ctx.skip(c.id, c.title, "patch.supported is false in /ServiceProviderConfig");
         }
         return;
@@ -30,10 +31,13 @@ pub async fn run(ctx: &Ctx) {
     let name = ctx.unique("patch");
     let p = &ctx.prefix;
     let fields = [
-        ("emails", json!([
-            {"value": format!("{p}-patch-w@example.com"), "type": "work", "primary": true},
-            {"value": format!("{p}-patch-h@example.org"), "type": "home"},
-        ])),
+        (
+            "emails",
+            json!([
+                {"value": format!("{p}-patch-w@example.com"), "type": "work", "primary": true},
+                {"value": format!("{p}-patch-h@example.org"), "type": "home"},
+            ]),
+        ),
         ("displayName", json!(format!("Patch Target {p}"))),
         ("active", json!(true)),
     ];
@@ -63,12 +67,17 @@ fn patchable(ctx: &Ctx, rt: &ResType) -> Vec<(String, Attr)> {
             if a.multi || !a.writable() || a.mutability == "writeOnly" || a.returned == "never" {
                 continue;
             }
-            if ["userName", "id", "meta", "schemas", "manager"].iter().any(|n| a.name.eq_ignore_ascii_case(n)) {
+            if ["userName", "id", "meta", "schemas", "manager"]
+                .iter()
+                .any(|n| a.name.eq_ignore_ascii_case(n))
+            {
                 continue;
             }
             let prefix = if core { String::new() } else { format!("{urn}:") };
             if a.kind == "complex" {
-                for s in a.subs.iter().filter(|s| s.writable() && s.kind != "reference" && s.mutability != "writeOnly") {
+                for s in a.subs.iter().filter(|s| {
+                    s.writable() && s.kind != "reference" && s.mutability != "writeOnly"
+                }) {
                     out.push((format!("{prefix}{}.{}", a.name, s.name), s.clone()));
                 }
             } else if a.kind != "reference" {
@@ -115,12 +124,18 @@ async fn per_attribute(ctx: &Ctx, rt: &ResType, path: &str) {
         // replace
         let id = format!("patch.User.replace.{label}");
         let title = format!("replace {label} with a path");
-        if let Some((pr, g)) = apply(ctx, path, json!([{"op": "replace", "path": apath, "value": value}])).await {
+        if let Some((pr, g)) =
+            apply(ctx, path, json!([{"op": "replace", "path": apath, "value": value}])).await
+        {
             let got = read_path(&g.body, &apath, &rt.extensions);
             if ok_status(&pr) && equal(got) {
                 ctx.pass(&id, &title, "");
             } else if let (true, Some(why)) = (ok_status(&pr), tolerated) {
-                ctx.pass(&id, &title, format!("expected under the {} preset: {why}", ctx.expect.name()));
+                ctx.pass(
+                    &id,
+                    &title,
+                    format!("expected under the {} preset: {why}", ctx.expect.name()),
+                );
             } else {
                 ctx.fail(
                     &id,
@@ -145,7 +160,11 @@ async fn per_attribute(ctx: &Ctx, rt: &ResType, path: &str) {
             } else if ok_status(&pr) && got.is_null() {
                 ctx.pass(&id, &title, "");
             } else if let (true, Some(why)) = (ok_status(&pr), tolerated) {
-                ctx.pass(&id, &title, format!("expected under the {} preset: {why}", ctx.expect.name()));
+                ctx.pass(
+                    &id,
+                    &title,
+                    format!("expected under the {} preset: {why}", ctx.expect.name()),
+                );
             } else {
                 ctx.fail(
                     &id,
@@ -161,12 +180,18 @@ async fn per_attribute(ctx: &Ctx, rt: &ResType, path: &str) {
         // add (onto the now unassigned attribute)
         let id = format!("patch.User.add.{label}");
         let title = format!("add {label} with a path");
-        if let Some((pr, g)) = apply(ctx, path, json!([{"op": "add", "path": apath, "value": value}])).await {
+        if let Some((pr, g)) =
+            apply(ctx, path, json!([{"op": "add", "path": apath, "value": value}])).await
+        {
             let got = read_path(&g.body, &apath, &rt.extensions);
             if ok_status(&pr) && equal(got) {
                 ctx.pass(&id, &title, "");
             } else if let (true, Some(why)) = (ok_status(&pr), tolerated) {
-                ctx.pass(&id, &title, format!("expected under the {} preset: {why}", ctx.expect.name()));
+                ctx.pass(
+                    &id,
+                    &title,
+                    format!("expected under the {} preset: {why}", ctx.expect.name()),
+                );
             } else {
                 ctx.fail(
                     &id,
@@ -208,7 +233,10 @@ async fn value_paths(ctx: &Ctx, path: &str) {
     let Ok(before) = ctx.client.get(path).await else { return };
     if typed(&before, "work").is_empty() {
         for (id, title) in [
-            ("patch.value_path.replace", "replace emails[type eq \"work\"].value changes only that value"),
+            (
+                "patch.value_path.replace",
+                "replace emails[type eq \"work\"].value changes only that value",
+            ),
             ("patch.value_path.remove", "remove emails[type eq \"home\"] removes only that value"),
             ("patch.value_path.no_match", "replace on a value path nothing matches"),
         ] {
@@ -217,7 +245,13 @@ async fn value_paths(ctx: &Ctx, path: &str) {
         return;
     }
     let new = format!("{p}-patch-w2@example.com");
-    if let Some((pr, g)) = apply(ctx, path, json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": new}])).await {
+    if let Some((pr, g)) = apply(
+        ctx,
+        path,
+        json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": new}]),
+    )
+    .await
+    {
         let work = typed(&g, "work");
         let home = typed(&g, "home");
         ctx.require(
@@ -225,27 +259,49 @@ async fn value_paths(ctx: &Ctx, path: &str) {
             "replace emails[type eq \"work\"].value changes only that value",
             Level::Must,
             ok_status(&pr) && work.len() == 1 && work[0]["value"] == json!(new) && home.len() == 1,
-            format!("{}: RFC 7644 §3.5.2.3 (valuePath + sub-attribute); emails after: {}; {}", pr.request, g.body["emails"], pr.describe()),
+            format!(
+                "{}: RFC 7644 §3.5.2.3 (valuePath + sub-attribute); emails after: {}; {}",
+                pr.request,
+                g.body["emails"],
+                pr.describe()
+            ),
         );
     }
-    if let Some((pr, g)) = apply(ctx, path, json!([{"op": "remove", "path": "emails[type eq \"home\"]"}])).await {
+    if let Some((pr, g)) =
+        apply(ctx, path, json!([{"op": "remove", "path": "emails[type eq \"home\"]"}])).await
+    {
         ctx.require(
             "patch.value_path.remove",
             "remove emails[type eq \"home\"] removes only that value",
             Level::Must,
             ok_status(&pr) && typed(&g, "home").is_empty() && typed(&g, "work").len() == 1,
-            format!("{}: RFC 7644 §3.5.2.2 (valuePath filter); emails after: {}; {}", pr.request, g.body["emails"], pr.describe()),
+            format!(
+                "{}: RFC 7644 §3.5.2.2 (valuePath filter); emails after: {}; {}",
+                pr.request,
+                g.body["emails"],
+                pr.describe()
+            ),
         );
     }
     let other = format!("{p}-patch-o@example.com");
-    if let Some((pr, g)) = apply(ctx, path, json!([{"op": "replace", "path": "emails[type eq \"other\"].value", "value": other}])).await {
+    if let Some((pr, g)) = apply(
+        ctx,
+        path,
+        json!([{"op": "replace", "path": "emails[type eq \"other\"].value", "value": other}]),
+    )
+    .await
+    {
         if ctx.expect.value_path_creates() {
             ctx.require(
                 "patch.value_path.no_match",
                 "replace on a value path nothing matches creates the value (Entra)",
                 Level::Must,
                 ok_status(&pr) && typed(&g, "other").len() == 1,
-                format!("{}: Entra sends this to set a missing typed e-mail and expects it created; {}", pr.request, pr.describe()),
+                format!(
+                    "{}: Entra sends this to set a missing typed e-mail and expects it created; {}",
+                    pr.request,
+                    pr.describe()
+                ),
             );
         } else {
             ctx.require(
@@ -264,7 +320,10 @@ async fn multi_valued(ctx: &Ctx, path: &str) {
     let Ok(before) = ctx.client.get(path).await else { return };
     let n = emails(&before).len();
     let added = format!("{p}-patch-add@example.com");
-    if let Some((pr, g)) = apply(ctx, path, json!([{"op": "add", "path": "emails", "value": [{"value": added}]}])).await {
+    if let Some((pr, g)) =
+        apply(ctx, path, json!([{"op": "add", "path": "emails", "value": [{"value": added}]}]))
+            .await
+    {
         let after = emails(&g);
         ctx.require(
             "patch.multi_add",
@@ -275,8 +334,15 @@ async fn multi_valued(ctx: &Ctx, path: &str) {
         );
     }
     let primary = format!("{p}-patch-primary@example.com");
-    if let Some((pr, g)) = apply(ctx, path, json!([{"op": "add", "path": "emails", "value": [{"value": primary, "primary": true}]}])).await {
-        let primaries: Vec<Value> = emails(&g).into_iter().filter(|e| e["primary"] == json!(true)).collect();
+    if let Some((pr, g)) = apply(
+        ctx,
+        path,
+        json!([{"op": "add", "path": "emails", "value": [{"value": primary, "primary": true}]}]),
+    )
+    .await
+    {
+        let primaries: Vec<Value> =
+            emails(&g).into_iter().filter(|e| e["primary"] == json!(true)).collect();
         ctx.require(
             "patch.primary",
             "a new primary value clears primary on the others",
@@ -327,16 +393,24 @@ async fn errors(ctx: &Ctx, path: &str) {
             format!("{}: RFC 7644 §3.5.2.2: if path is unspecified the operation fails with 400 noTarget; {}", pr.request, pr.describe()),
         );
     }
-    if let Some((pr, _)) = apply(ctx, path, json!([{"op": "frobnicate", "path": "displayName", "value": "x"}])).await {
+    if let Some((pr, _)) =
+        apply(ctx, path, json!([{"op": "frobnicate", "path": "displayName", "value": "x"}])).await
+    {
         ctx.require(
             "patch.unknown_op",
             "an unknown op is 400",
             Level::Must,
             pr.status == 400,
-            format!("{}: RFC 7644 §3.5.2: op is one of add, remove, replace; {}", pr.request, pr.describe()),
+            format!(
+                "{}: RFC 7644 §3.5.2: op is one of add, remove, replace; {}",
+                pr.request,
+                pr.describe()
+            ),
         );
     }
-    if let Some((pr, _)) = apply(ctx, path, json!([{"op": "replace", "path": "emails[type eq", "value": "x"}])).await {
+    if let Some((pr, _)) =
+        apply(ctx, path, json!([{"op": "replace", "path": "emails[type eq", "value": "x"}])).await
+    {
         ctx.require(
             "patch.bad_path",
             "a malformed path is 400 invalidPath",
@@ -346,16 +420,26 @@ async fn errors(ctx: &Ctx, path: &str) {
         );
     }
     let Ok(before) = ctx.client.get(path).await else { return };
-    if let Some((pr, g)) = apply(ctx, path, json!([{"op": "replace", "path": "id", "value": "conform-new-id"}])).await {
+    if let Some((pr, g)) =
+        apply(ctx, path, json!([{"op": "replace", "path": "id", "value": "conform-new-id"}])).await
+    {
         ctx.require(
             "patch.readonly",
             "replacing the readOnly id is refused (400 mutability) and changes nothing",
             if g.body["id"] == before.body["id"] { Level::Should } else { Level::Must },
-            pr.status == 400 && pr.body["scimType"].as_str() == Some("mutability") && g.body["id"] == before.body["id"],
-            format!("{}: RFC 7644 §3.5.2 / RFC 7643 §7: id is readOnly; Table 9 mutability; {}", pr.request, pr.describe()),
+            pr.status == 400
+                && pr.body["scimType"].as_str() == Some("mutability")
+                && g.body["id"] == before.body["id"],
+            format!(
+                "{}: RFC 7644 §3.5.2 / RFC 7643 §7: id is readOnly; Table 9 mutability; {}",
+                pr.request,
+                pr.describe()
+            ),
         );
     }
-    if let Some((pr, g)) = apply(ctx, path, json!([{"op": "replace", "path": "active", "value": false}])).await {
+    if let Some((pr, g)) =
+        apply(ctx, path, json!([{"op": "replace", "path": "active", "value": false}])).await
+    {
         ctx.require(
             "patch.active",
             "replace active false deactivates",
@@ -374,20 +458,28 @@ async fn dialects(ctx: &Ctx, path: &str) {
         ctx.skip("patch.string_boolean", title2, "not RFC; only the entra preset expects it");
         return;
     }
-    if let Some((pr, g)) = apply(ctx, path, json!([{"op": "Replace", "path": "active", "value": true}])).await {
+    if let Some((pr, g)) =
+        apply(ctx, path, json!([{"op": "Replace", "path": "active", "value": true}])).await
+    {
         ctx.require(
             "patch.capitalised_op",
             title,
             Level::Must,
             ok_status(&pr) && g.body["active"] == json!(true),
-            format!("{}: Entra sends capitalised ops without the aadOptscim062020 flag; {}", pr.request, pr.describe()),
+            format!(
+                "{}: Entra sends capitalised ops without the aadOptscim062020 flag; {}",
+                pr.request,
+                pr.describe()
+            ),
         );
     }
     if ctx.expect != Expect::Entra {
         ctx.skip("patch.string_boolean", title2, "only the entra preset expects it");
         return;
     }
-    if let Some((pr, g)) = apply(ctx, path, json!([{"op": "Replace", "path": "active", "value": "False"}])).await {
+    if let Some((pr, g)) =
+        apply(ctx, path, json!([{"op": "Replace", "path": "active", "value": "False"}])).await
+    {
         ctx.require(
             "patch.string_boolean",
             title2,

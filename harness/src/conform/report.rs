@@ -186,7 +186,12 @@ pub fn line(c: &CheckResult) -> String {
         Status::Pass => format!("  {tag} {}  {}", c.id, c.title),
         Status::Skip => format!("  {tag} {}  {} ({})", c.id, c.title, c.detail),
         Status::Fail | Status::Warn => {
-            format!("  {tag} {}  {}\n         {}", c.id, c.title, c.detail.replace('\n', "\n         "))
+            format!(
+                "  {tag} {}  {}\n         {}",
+                c.id,
+                c.title,
+                c.detail.replace('\n', "\n         ")
+            )
         }
     }
 }
