@@ -40,6 +40,9 @@ fn scalar(ctx: &Ctx, a: &Attr, path: &str, tag: &str) -> Option<Value> {
     if let Some(c) = a.canonical.first() {
         return Some(json!(c));
     }
+    if a.canonical_empty {
+        return None;
+    }
     Some(match a.kind.as_str() {
         "boolean" => json!(true),
         "integer" => json!(7),
@@ -726,7 +729,7 @@ async fn delete(ctx: &Ctx, rt: &ResType, path: &str, sent: &Value, name_attr: &s
         &format!("after DELETE, GET {}/{{id}} answers 404", rt.endpoint),
         Level::Must,
         g.status == 404,
-        format!("RFC 7644 §3.6: the service provider MUST NOT consider the deleted resource in subsequent operations (404); {}", g.describe()),
+        format!("RFC 7644 §3.6: service providers MUST return 404 for all operations associated with the previously deleted resource; {}", g.describe()),
     );
     if g.status == 404 {
         ctx.deleted(path);
@@ -740,7 +743,7 @@ async fn delete(ctx: &Ctx, rt: &ResType, path: &str, sent: &Value, name_attr: &s
             &format!("a {n} with the deleted one's {name_attr} can be created again"),
             Level::Should,
             (200..300).contains(&c.status),
-            format!("RFC 7644 §3.6: a deleted resource is no longer considered (uniqueness included); {}", c.describe()),
+            format!("RFC 7644 §3.6: the service provider SHOULD NOT consider the deleted resource in conflict calculation; {}", c.describe()),
         );
     }
     let _ = messages::USER;

@@ -25,6 +25,8 @@ pub struct Attr {
     pub uniqueness: String,
     /// Canonical values.
     pub canonical: Vec<String>,
+    /// `canonicalValues` is present but empty: no value can be canonical, so none is written.
+    pub canonical_empty: bool,
     /// Reference types.
     pub reference_types: Vec<String>,
     /// Sub-attributes of a complex attribute.
@@ -52,6 +54,10 @@ impl Attr {
             returned: s("returned", "default"),
             uniqueness: s("uniqueness", "none"),
             canonical: list("canonicalValues"),
+            canonical_empty: v
+                .get("canonicalValues")
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty),
             reference_types: list("referenceTypes"),
             subs: v
                 .get("subAttributes")
