@@ -88,7 +88,7 @@ pub async fn run(args: ConformArgs) -> u8 {
                 n.1 += 1;
             }
             println!("{}", conform::report::line(c));
-            if n.0 % 25 == 0 {
+            if n.0.is_multiple_of(25) {
                 eprintln!("… {} checks so far, {} failed", n.0, n.1);
             }
         }
