@@ -39,7 +39,7 @@ fi
 cp scripts/third-party/scimmy-server.mjs "$WORK/node/server.mjs"
 
 echo "== building scimulator"
-cargo build -q -p harness
+cargo build -q -p scimulator
 BIN=$ROOT/target/debug/scimulator
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
