@@ -161,7 +161,7 @@ pub(super) fn check(action: &Action, expect: Option<&Expect>, out: &Outcome) -> 
     }
     for (name, want) in &e.headers {
         let got = out.headers.get(&name.to_ascii_lowercase());
-        if got.map(String::as_str) != Some(want.as_str()) {
+        if !got.is_some_and(|g| header_matches(name, want, g)) {
             failures.push(format!(
                 "expect.headers {name}: expected {want:?}, got {}",
                 got.map(|g| format!("{g:?}")).unwrap_or_else(|| "no such header".into())
@@ -169,6 +169,18 @@ pub(super) fn check(action: &Action, expect: Option<&Expect>, out: &Outcome) -> 
         }
     }
     if failures.is_empty() { Ok(()) } else { Err(failures.join("\n")) }
+}
+
+/// `true` when header `name`'s value `got` is what `want` asks. `content-type` is compared as a
+/// media type (case-insensitive, parameters ignored) unless `want` names parameters itself, so
+/// `application/scim+json` matches `application/scim+json; charset=utf-8`.
+fn header_matches(name: &str, want: &str, got: &str) -> bool {
+    if name.eq_ignore_ascii_case("content-type") && !want.contains(';') {
+        let media = |v: &str| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        media(got) == media(want)
+    } else {
+        got == want
+    }
 }
 
 fn list(m: &[matching::Mismatch]) -> String {
@@ -218,6 +230,18 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn content_type_is_compared_as_a_media_type() {
+        let scim = "application/scim+json";
+        assert!(header_matches("Content-Type", scim, "application/scim+json; charset=utf-8"));
+        assert!(header_matches("content-type", scim, "Application/SCIM+JSON"));
+        assert!(!header_matches("content-type", scim, "application/json"));
+        // Parameters in the expectation are compared as written.
+        let with = "application/scim+json; charset=utf-8";
+        assert!(!header_matches("content-type", with, scim));
+        assert!(!header_matches("etag", "W/\"1\"", "W/\"2\""));
+    }
 
     fn out(status: u16, body: Value) -> Outcome {
         Outcome { status: Some(status), body, ..Default::default() }
