@@ -85,9 +85,8 @@ pub fn full_body(ctx: &Ctx, rt: &ResType, name_attr: &str, name: &str, tag: &str
         let core = urn.eq_ignore_ascii_case(&rt.schema);
         let mut ext = Map::new();
         for a in &schema.attrs {
-            if ["id", "externalId", "meta", "schemas"].contains(&a.name.as_str())
-                && a.name != "externalId"
-            {
+            // Common attributes: the server assigns these (externalId is written below).
+            if ["id", "externalId", "meta", "schemas"].contains(&a.name.as_str()) {
                 continue;
             }
             if let Some(v) = sample(ctx, a, &a.name, tag) {
@@ -104,9 +103,8 @@ pub fn full_body(ctx: &Ctx, rt: &ResType, name_attr: &str, name: &str, tag: &str
         }
     }
     body.insert(name_attr.to_owned(), json!(name));
-    if ctx.disc.attr(rt, "externalId").is_some() || !body.contains_key("externalId") {
-        body.insert("externalId".into(), json!(format!("{}-{tag}-ext", ctx.prefix)));
-    }
+    // externalId is a common attribute of every resource (RFC 7643 §3.1), advertised or not.
+    body.insert("externalId".into(), json!(format!("{}-{tag}-ext", ctx.prefix)));
     body.insert("schemas".into(), Value::Array(schemas));
     Value::Object(body)
 }
