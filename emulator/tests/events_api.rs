@@ -359,7 +359,9 @@ async fn item_usages_field_by_field() {
         .admin("/events/itemusages", json!({"events": [{"vault_uuid": "v", "item_uuid": "i", "action": "peek", "user": {"uuid": "u"}}]}))
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(r["message"].as_str().unwrap().contains("peek"), "{r}");
+    // A control-plane error: `{"status", "error"}`, like every `/__admin` route.
+    assert_eq!(r["status"], 400, "{r}");
+    assert!(r["error"].as_str().unwrap().contains("peek"), "{r}");
     let (_, again) = api.post("/api/v2/itemusages", &api.token(), json!({})).await;
     assert_eq!(uuids(&again).len(), 1);
 }
@@ -542,9 +544,9 @@ async fn rate_limits_are_off_by_default_and_429_when_enabled() {
     }
     let r = api
         .http
-        .put(format!("{}/tenants/default/events/ratelimit", api.server.admin_url()))
+        .put(format!("{}/tenants/default/ratelimits", api.server.admin_url()))
         .bearer_auth(api.server.admin_token())
-        .json(&json!({"enabled": true, "per_minute": 2}))
+        .json(&json!({"events": [{"requests": 2, "per": "1m"}]}))
         .send()
         .await
         .unwrap();
@@ -675,7 +677,7 @@ async fn events_api_can_be_served_alone_on_a_second_port() {
     let server = TestServer::start().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = emulator::http::events::standalone(server.emulator().clone());
+    let app = emulator::http::events_router(server.emulator().clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
     let http = reqwest::Client::new();
     let r = http

@@ -25,7 +25,7 @@ pub mod tenants;
 pub use faults::{FaultAction, FaultMatch, FaultRule, Faults, Firing, RuleError, RuleStatus};
 pub use journal::{Journal, JournalEntry, JournalFilter, Received};
 pub use pattern::PathPattern;
-pub use ratelimit::{RateLimitConfig, RateLimiter, Verdict, Window};
+pub use ratelimit::{RateLimitConfig, RateLimitUpdate, RateLimiter, Verdict, Window};
 
 /// Which API a request is for (fault rules and rate limits can target one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

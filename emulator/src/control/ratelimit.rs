@@ -61,6 +61,20 @@ impl RateLimitConfig {
     }
 }
 
+/// A change to the limits, as `PUT /__admin/tenants/{name}/ratelimits` takes it: each API named
+/// replaces that API's windows (an empty list lifts its limits); an API left out keeps what it
+/// had. So `{"events": [...]}` then `{"scim": [...]}` limits both.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitUpdate {
+    /// New SCIM windows, if given.
+    #[serde(default)]
+    pub scim: Option<Vec<Window>>,
+    /// New Events API windows, if given.
+    #[serde(default)]
+    pub events: Option<Vec<Window>>,
+}
+
 /// What the limiter says about a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verdict {
@@ -95,6 +109,27 @@ impl RateLimiter {
         self.scim = vec![Counter::default(); config.scim.len()];
         self.events = vec![Counter::default(); config.events.len()];
         self.config = config;
+        Ok(())
+    }
+
+    /// Applies `update` per API: the APIs it names get the new windows (and fresh counts), the
+    /// others keep their windows and counts. All or nothing: an invalid update changes nothing.
+    pub fn update(&mut self, update: RateLimitUpdate) -> Result<(), String> {
+        let mut next = self.config.clone();
+        if let Some(scim) = &update.scim {
+            next.scim.clone_from(scim);
+        }
+        if let Some(events) = &update.events {
+            next.events.clone_from(events);
+        }
+        next.validate()?;
+        if update.scim.is_some() {
+            self.scim = vec![Counter::default(); next.scim.len()];
+        }
+        if update.events.is_some() {
+            self.events = vec![Counter::default(); next.events.len()];
+        }
+        self.config = next;
         Ok(())
     }
 
@@ -204,6 +239,30 @@ mod tests {
         assert!(!refused.allowed && refused.limit == 3 && refused.reset_secs == 3540);
         now += Duration::seconds(3540);
         assert!(l.check(Api::Events, now).unwrap().allowed);
+    }
+
+    #[test]
+    fn an_update_replaces_only_the_apis_it_names() {
+        let mut l = RateLimiter::default();
+        let events = vec![Window { requests: 2, per: 60 }];
+        l.update(RateLimitUpdate { events: Some(events.clone()), scim: None }).unwrap();
+        let now = t0();
+        assert!(l.check(Api::Events, now).unwrap().allowed);
+        l.update(RateLimitUpdate {
+            scim: Some(vec![Window { requests: 1, per: 60 }]),
+            events: None,
+        })
+        .unwrap();
+        assert_eq!(l.config().events, events, "the events windows survive a scim-only update");
+        assert_eq!(l.check(Api::Events, now).unwrap().remaining, 0, "and so do their counts");
+        assert!(l.check(Api::Scim, now).unwrap().allowed);
+        let bad =
+            RateLimitUpdate { events: Some(vec![Window { requests: 0, per: 60 }]), scim: None };
+        assert!(l.update(bad).unwrap_err().contains("events[0].requests"));
+        assert_eq!(l.config().events, events, "a refused update changes nothing");
+        l.update(RateLimitUpdate { events: Some(Vec::new()), scim: None }).unwrap();
+        assert!(l.check(Api::Events, now).is_none(), "an empty list lifts the API's limits");
+        assert!(!l.check(Api::Scim, now).unwrap().allowed);
     }
 
     #[test]

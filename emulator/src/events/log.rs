@@ -20,7 +20,7 @@ use super::render::{self, Actor};
 use super::stream::{Stream, Window, from_micros, micros};
 use super::synthetic;
 use super::token::{IssuedToken, TokenRequest, TokenSigner};
-use crate::account::Change;
+use crate::account::{Change, UserRef};
 use crate::ids::IdGenerator;
 use crate::profile::V3Params;
 
@@ -69,61 +69,6 @@ pub struct Page<T> {
     pub items: Vec<T>,
 }
 
-/// The Events API's request limits (600/minute and 30,000/hour), counted in fixed windows of
-/// the tenant's clock.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RateLimit {
-    /// Requests per minute.
-    pub per_minute: u32,
-    /// Requests per hour.
-    pub per_hour: u32,
-    minute: (i64, u32),
-    hour: (i64, u32),
-}
-
-impl RateLimit {
-    /// A limiter with the given limits.
-    pub fn new(per_minute: u32, per_hour: u32) -> RateLimit {
-        RateLimit { per_minute, per_hour, minute: (i64::MIN, 0), hour: (i64::MIN, 0) }
-    }
-
-    /// The real API's limits.
-    pub fn documented() -> RateLimit {
-        RateLimit::new(600, 30_000)
-    }
-
-    /// Counts a request at `now`, or refuses it.
-    pub fn check(&mut self, now: DateTime<Utc>) -> Result<(), EventsError> {
-        let t = now.timestamp();
-        let (m, h) = (t.div_euclid(60), t.div_euclid(3600));
-        if self.minute.0 != m {
-            self.minute = (m, 0);
-        }
-        if self.hour.0 != h {
-            self.hour = (h, 0);
-        }
-        if self.hour.1 >= self.per_hour {
-            let retry = (h + 1) * 3600 - t;
-            return Err(EventsError::TooManyRequests {
-                limit: self.per_hour,
-                window: "hour",
-                retry_after_secs: retry as u64,
-            });
-        }
-        if self.minute.1 >= self.per_minute {
-            let retry = (m + 1) * 60 - t;
-            return Err(EventsError::TooManyRequests {
-                limit: self.per_minute,
-                window: "minute",
-                retry_after_secs: retry as u64,
-            });
-        }
-        self.minute.1 += 1;
-        self.hour.1 += 1;
-        Ok(())
-    }
-}
-
 /// The tenant's event log.
 #[derive(Debug, Clone)]
 pub struct EventLog {
@@ -137,8 +82,6 @@ pub struct EventLog {
     signin_attempts: Stream<SignInAttempt>,
     /// Users seen in account changes: the people synthetic events are about.
     known_users: BTreeMap<String, Arc<Person>>,
-    /// Off unless enabled through the control API.
-    pub rate_limit: Option<RateLimit>,
 }
 
 /// What makes a log this account's, apart from its events: the account uuid, the Provision
@@ -206,7 +149,6 @@ impl EventLog {
             item_usages: Stream::default(),
             signin_attempts: Stream::default(),
             known_users: BTreeMap::new(),
-            rate_limit: None,
         };
         log.mint(&TokenRequest::all_features(), ids, now);
         log
@@ -458,6 +400,15 @@ impl EventLog {
                 u
             })
             .collect())
+    }
+
+    /// Learns the account's current users (id, name, e-mail), so generated events are about
+    /// people the SCIM bridge lists, not only those seen in account changes since start.
+    pub fn learn_users<'a>(&mut self, users: impl IntoIterator<Item = &'a UserRef>) {
+        for user in users {
+            let p = Arc::new(Person::user(&user.id, &user.name, &user.email));
+            self.known_users.insert(user.id.clone(), p);
+        }
     }
 
     fn users(&self) -> Vec<Arc<Person>> {

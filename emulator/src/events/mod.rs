@@ -20,6 +20,6 @@ pub mod stream;
 pub mod synthetic;
 pub mod token;
 
-pub use log::{EventLog, GenerateEvents, LogIdentity, Page, RateLimit, SeedEvents};
+pub use log::{EventLog, GenerateEvents, LogIdentity, Page, SeedEvents};
 pub use query::EventsError;
 pub use token::{Feature, IssuedToken, TokenRequest};

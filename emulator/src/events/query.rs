@@ -16,16 +16,6 @@ pub enum EventsError {
     /// 401: missing, invalid, expired or unscoped token.
     #[error("{0}")]
     Unauthorized(String),
-    /// 429: over the per-minute or per-hour limit.
-    #[error("too many requests: the Events API allows {limit} requests per {window}")]
-    TooManyRequests {
-        /// The limit hit.
-        limit: u32,
-        /// `minute` or `hour`.
-        window: &'static str,
-        /// Seconds until the window resets.
-        retry_after_secs: u64,
-    },
 }
 
 fn bad(msg: impl Into<String>) -> EventsError {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{AdminError, AdminResult, find_tenant, parse_body};
-use crate::control::{FaultRule, RateLimitConfig};
+use crate::control::{FaultRule, RateLimitConfig, RateLimitUpdate};
 use crate::state::Emulator;
 
 pub(super) async fn list(
@@ -103,10 +103,11 @@ pub(super) async fn set_limits(
     body: Bytes,
 ) -> AdminResult<Json<RateLimitConfig>> {
     let shared = find_tenant(&emu, &name)?;
-    let config: RateLimitConfig = parse_body(&headers, &body)?;
-    config.validate().map_err(AdminError::bad_request)?;
-    shared.read().faults().limiter.configure(config.clone()).map_err(AdminError::bad_request)?;
-    Ok(Json(config))
+    let update: RateLimitUpdate = parse_body(&headers, &body)?;
+    let t = shared.read();
+    let mut faults = t.faults();
+    faults.limiter.update(update).map_err(AdminError::bad_request)?;
+    Ok(Json(faults.limiter.config().clone()))
 }
 
 pub(super) async fn clear_limits(

@@ -17,6 +17,7 @@ use crate::state::{Emulator, SharedTenant};
 use crate::tenant::TenantId;
 
 mod account;
+mod events;
 mod faults;
 mod journal;
 mod tenants;
@@ -46,8 +47,7 @@ pub fn routes(emulator: &Emulator) -> Router<Emulator> {
         .route("/tenants/{name}/users/{id}/accept", post(account::accept))
         .route("/tenants/{name}/users/{id}/state", put(account::set_state))
         .route("/tenants/{name}/confirmations/run", post(account::run_confirmations))
-        // The Events API owner's control routes (`/tenants/{name}/events/...`).
-        .merge(super::events::admin_routes())
+        .merge(events::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(emulator.clone(), require_admin));
     Router::new().route("/health", get(health)).route("/openapi.json", get(openapi)).merge(guarded)
@@ -140,8 +140,15 @@ pub(crate) fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes)
         serde_saphyr::from_str(text)
             .map_err(|e| AdminError::bad_request(format!("invalid YAML body: {e}")))
     } else {
-        serde_json::from_str(text)
-            .map_err(|e| AdminError::bad_request(format!("invalid JSON body: {e}")))
+        serde_json::from_str(text).map_err(|e| {
+            // A YAML document sent without its content type fails as JSON at its first line.
+            let hint = if text.trim_start().starts_with(['{', '[', '"']) {
+                ""
+            } else {
+                " (for a YAML body, send `Content-Type: application/yaml`)"
+            };
+            AdminError::bad_request(format!("invalid JSON body: {e}{hint}"))
+        })
     }
 }
 
