@@ -35,6 +35,8 @@ fi
 cargo build --release -q -p scimulator --bin scimulator
 cargo build --release -q -p emulator --example bare_axum
 BIN=target/release/scimulator
+# No request log lines: writing one per request would measure stderr, not the emulator.
+export RUST_LOG=warn
 BARE=target/release/examples/bare_axum
 
 echo "generating a seed with $USERS users"

@@ -81,12 +81,14 @@ where
         let path = req.uri().path();
         if path == "/__admin" || path.starts_with("/__admin/") {
             let emulator = is_mutation(req.method()).then(|| self.emulator.clone());
-            return ControlFuture(State::Admin { served: inner.call(req), emulator });
+            let log = Untenanted::of(&req);
+            return ControlFuture(State::Admin { served: inner.call(req), emulator, log });
         }
         let resolved = bearer(req.headers()).ok().and_then(|t| self.emulator.resolve_token(t));
         let Some((tenant, kind)) = resolved else {
             // No tenant: nothing to limit, inject or journal; the handler answers 401.
-            return ControlFuture(State::Unjournaled(inner.call(req)));
+            let log = Untenanted::of(&req);
+            return ControlFuture(State::Unjournaled { served: inner.call(req), log });
         };
         let path = req.uri().path();
         let api = Api::of_path(path);
@@ -122,9 +124,9 @@ pub struct ControlFuture<F>(State<F>);
 
 enum State<F> {
     /// A control-plane request; a successful mutation marks the persistent state changed.
-    Admin { served: F, emulator: Option<Emulator> },
+    Admin { served: F, emulator: Option<Emulator>, log: Untenanted },
     /// A request without a known token: nothing to journal, the handler answers 401.
-    Unjournaled(F),
+    Unjournaled { served: F, log: Untenanted },
     /// The usual case: the routes answer, then the request is journaled.
     Journaled { served: F, pending: Option<Pending> },
     /// Answered without the routes (the rate limiter refused it).
@@ -142,7 +144,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // Every field is `Unpin` (`F` by the bound, the rest by construction).
         match &mut self.get_mut().0 {
-            State::Admin { served, emulator } => {
+            State::Admin { served, emulator, log } => {
                 let polled = {
                     let _serving = Serving::nobody();
                     Pin::new(served).poll(cx)
@@ -153,11 +155,17 @@ where
                 {
                     emu.control().changed();
                 }
+                log.log(resp.status().as_u16());
                 Poll::Ready(Ok(resp))
             }
-            State::Unjournaled(served) => {
-                let _serving = Serving::nobody();
-                Pin::new(served).poll(cx)
+            State::Unjournaled { served, log } => {
+                let polled = {
+                    let _serving = Serving::nobody();
+                    Pin::new(served).poll(cx)
+                };
+                let Ok(resp) = std::task::ready!(polled);
+                log.log(resp.status().as_u16());
+                Poll::Ready(Ok(resp))
             }
             State::Journaled { served, pending } => {
                 let polled = {
@@ -216,6 +224,54 @@ impl Drop for Serving {
     }
 }
 
+/// The log target of the one line every request gets (`RUST_LOG=scimulator::request=info`).
+pub const REQUEST_LOG_TARGET: &str = "scimulator::request";
+
+/// Logs one answered request at info: method, path (never the query string, nor any header,
+/// so no token reaches the log), status (0 for a dropped connection), duration, tenant and the
+/// fault rule that fired. With no subscriber listening this is one atomic load.
+fn log_request(
+    method: &str,
+    path: &str,
+    status: u16,
+    duration_us: u64,
+    tenant: Option<&str>,
+    fault: Option<&str>,
+) {
+    tracing::info!(
+        target: REQUEST_LOG_TARGET,
+        method,
+        path,
+        status,
+        duration_us,
+        tenant = tenant.unwrap_or("-"),
+        fault = fault.unwrap_or("-"),
+        "request"
+    );
+}
+
+/// What the log line of a request with no tenant (control plane, unknown token) needs.
+struct Untenanted {
+    /// `None` when no subscriber wants request lines: then nothing is copied or timed.
+    line: Option<(Method, Uri, Instant)>,
+}
+
+impl Untenanted {
+    fn of(req: &Request) -> Untenanted {
+        let wanted = tracing::enabled!(target: REQUEST_LOG_TARGET, tracing::Level::INFO);
+        Untenanted {
+            line: wanted.then(|| (req.method().clone(), req.uri().clone(), Instant::now())),
+        }
+    }
+
+    fn log(&mut self, status: u16) {
+        if let Some((method, uri, started)) = self.line.take() {
+            let duration_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            log_request(method.as_str(), uri.path(), status, duration_us, None, None);
+        }
+    }
+}
+
 /// A request on its way through the handler: what its journal entry needs once it is answered.
 struct Pending {
     /// Set for mutations: a successful one marks persistent state changed.
@@ -239,13 +295,22 @@ impl Pending {
         let status = if dropped { 0 } else { resp.status().as_u16() };
         {
             let t = self.tenant.read();
+            let duration_us = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            log_request(
+                self.method.as_str(),
+                self.uri.path(),
+                status,
+                duration_us,
+                Some(&t.id.0),
+                self.fault.as_deref(),
+            );
             t.journal().record(&Received {
                 method: self.method.as_str(),
                 path: self.uri.path(),
                 query: self.uri.query().unwrap_or_default(),
                 tenant: &t.id.0,
                 status,
-                duration_us: u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX),
+                duration_us,
                 at: self.at,
                 fault: self.fault,
             });

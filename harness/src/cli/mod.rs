@@ -6,12 +6,17 @@ use clap::{Parser, Subcommand};
 
 pub mod conform;
 pub mod connector;
+pub mod logging;
 pub mod serve;
 pub mod test;
 
+/// The version `--version` prints: the package version and, when built from a git checkout,
+/// the revision (`0.1.0 (3f2c1ab9e0d4)`); see `build.rs`.
+pub const VERSION: &str = env!("SCIMULATOR_VERSION");
+
 /// Build and test 1Password user-lifecycle integrations without a 1Password account.
 #[derive(Debug, Parser)]
-#[command(name = "scimulator", version, about, long_about = None, propagate_version = true)]
+#[command(name = "scimulator", version = VERSION, long_about = None, propagate_version = true)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -31,6 +36,35 @@ pub enum Command {
     Events(connector::EventsArgs),
     /// Check any SCIM server's conformance (RFC 7643/7644, or an IdP's expectations).
     Conform(conform::ConformArgs),
+    /// Print a shell completion script: `scimulator completions bash > ~/.local/share/bash-completion/completions/scimulator`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+/// Shells `completions` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+}
+
+/// Writes the completion script for `shell` to `out`.
+pub fn completions(shell: Shell, out: &mut dyn std::io::Write) {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    clap_complete::generate(shell, &mut cmd, "scimulator", out);
 }
 
 /// Exit codes shared by all commands, so scripts can tell failures apart.
@@ -51,6 +85,10 @@ pub mod exit {
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn main(cli: Cli) -> ExitCode {
+    if let Command::Completions { shell } = cli.command {
+        completions(shell, &mut std::io::stdout().lock());
+        return ExitCode::from(exit::OK);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -65,6 +103,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Users(args) => connector::run_users(args).await,
             Command::Events(args) => connector::run_events(args).await,
             Command::Conform(args) => conform::run(args).await,
+            Command::Completions { .. } => exit::OK,
         }
     });
     ExitCode::from(code)

@@ -41,7 +41,7 @@ pub struct ServeArgs {
     #[arg(long, env = "SCIMULATOR_PORT", default_value_t = 3002)]
     pub port: u16,
     /// Bearer token of the default tenant's SCIM API (generated from the id seed when unset).
-    #[arg(long, env = "SCIMULATOR_SCIM_TOKEN")]
+    #[arg(long, env = "SCIMULATOR_SCIM_TOKEN", hide_env_values = true)]
     pub scim_token: Option<String>,
     /// Fidelity preset.
     #[arg(long, env = "SCIMULATOR_PROFILE", value_enum, default_value_t = ProfileArg::Onepassword)]
@@ -70,7 +70,7 @@ pub struct ServeArgs {
     pub ready_file: Option<PathBuf>,
     /// Token of the `/__admin` control plane (generated and printed when unset). Required when
     /// `--bind` is not a loopback address.
-    #[arg(long, env = "SCIMULATOR_ADMIN_TOKEN")]
+    #[arg(long, env = "SCIMULATOR_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
     /// Keep state in this file: loaded at start (a corrupt file stops the server and is never
     /// overwritten), saved after changes and at shutdown. Without it, state is in memory only.
@@ -83,6 +83,23 @@ pub struct ServeArgs {
     /// Fault rules for the default tenant: a YAML or JSON list of rules, or `{faults: [...]}`.
     #[arg(long, env = "SCIMULATOR_FAULTS")]
     pub faults: Option<PathBuf>,
+    /// Log lines on stderr (one per request at info; `RUST_LOG` filters, default `info`).
+    #[arg(long, env = "SCIMULATOR_LOG_FORMAT", value_enum, default_value_t = super::logging::LogFormat::Text)]
+    pub log_format: super::logging::LogFormat,
+}
+
+/// Writes the ready file atomically (a temp file beside it, then a rename), so a reader polling
+/// for it never sees half a document.
+pub fn write_ready_file(path: &std::path::Path, info: &serde_json::Value) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(info).map_err(std::io::Error::other)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes())?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Reads a `--faults` file: a list of rules or `{faults: [...]}`, YAML or JSON.
@@ -190,6 +207,10 @@ async fn shutdown_signal() {
 
 /// Runs the emulator until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> u8 {
+    if let Err(e) = super::logging::init(args.log_format) {
+        eprintln!("error: {e}");
+        return super::exit::USAGE;
+    }
     let config = match config(&args) {
         Ok(c) => c,
         Err(e) => {
@@ -259,12 +280,11 @@ pub async fn run(args: ServeArgs) -> u8 {
     if let Some(events_addr) = events_addr {
         info["events_url"] = json!(format!("http://{events_addr}"));
     }
-    if let Some(path) = &args.ready_file {
-        let text = serde_json::to_string_pretty(&info).unwrap_or_default();
-        if let Err(e) = std::fs::write(path, text) {
-            eprintln!("error: cannot write ready file {}: {e}", path.display());
-            return super::exit::ERROR;
-        }
+    if let Some(path) = &args.ready_file
+        && let Err(e) = write_ready_file(path, &info)
+    {
+        eprintln!("error: cannot write ready file {}: {e}", path.display());
+        return super::exit::ERROR;
     }
     print_banner(&info, &emulator);
     // One signal stops both listeners.
@@ -282,6 +302,10 @@ pub async fn run(args: ServeArgs) -> u8 {
         tokio::spawn(async move { axum::serve(l, app).with_graceful_shutdown(shutdown).await })
     });
     let served = emulator::serve(listener, emulator, stopped(stop_rx)).await;
+    // A ready file left behind would tell the next script a dead server is up.
+    if let Some(path) = &args.ready_file {
+        let _ = std::fs::remove_file(path);
+    }
     if let Some(handle) = events_server
         && let Ok(Err(e)) = handle.await
     {
@@ -366,7 +390,10 @@ mod tests {
         assert!(c.profile.post_returns_201 && c.profile.shuffle_list_order);
         assert_eq!(c.profile.confirmation_delay_secs, Some(0));
         let t = T::parse_from(["x", "--set", "nope=1"]);
-        assert!(config(&t.serve).unwrap_err().contains("nope"));
+        let err = config(&t.serve).unwrap_err();
+        assert!(err.contains("nope"), "{err}");
+        // The error lists the switches there are.
+        assert!(err.contains("post_returns_201") && err.contains("shuffle_list_order"), "{err}");
         let t = T::parse_from(["x", "--set", "novalue"]);
         assert!(config(&t.serve).unwrap_err().contains("SWITCH=VALUE"));
     }
