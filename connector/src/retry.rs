@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 /// When and how long to wait before retrying.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Total attempts including the first (1 = never retry).
     pub max_attempts: u32,
@@ -23,6 +23,22 @@ pub struct RetryPolicy {
     pub jitter: f64,
     /// Seed of the jitter's generator; same seed, same delays.
     pub seed: u64,
+    /// Called before each wait with the status that is retried, the wait and the attempt
+    /// about to be made (2 for the first retry), so a command line can say why it is pausing.
+    pub on_retry: Option<fn(status: u16, wait: Duration, attempt: u32)>,
+}
+
+/// Policies are equal when they wait alike; who is told about a retry does not count (function
+/// pointers have no meaningful equality).
+impl PartialEq for RetryPolicy {
+    fn eq(&self, other: &Self) -> bool {
+        self.max_attempts == other.max_attempts
+            && self.base_delay == other.base_delay
+            && self.max_delay == other.max_delay
+            && self.max_elapsed == other.max_elapsed
+            && self.jitter == other.jitter
+            && self.seed == other.seed
+    }
 }
 
 impl Default for RetryPolicy {
@@ -34,6 +50,7 @@ impl Default for RetryPolicy {
             max_elapsed: Duration::from_secs(60),
             jitter: 0.5,
             seed: 0x5C1A_5EED,
+            on_retry: None,
         }
     }
 }
@@ -65,6 +82,12 @@ impl RetryPolicy {
     /// Sets the total waiting budget.
     pub fn max_elapsed(mut self, d: Duration) -> Self {
         self.max_elapsed = d;
+        self
+    }
+
+    /// Sets the function told about each retry before its wait.
+    pub fn on_retry(mut self, notify: fn(status: u16, wait: Duration, attempt: u32)) -> Self {
+        self.on_retry = Some(notify);
         self
     }
 

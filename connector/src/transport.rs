@@ -123,6 +123,9 @@ impl Transport {
                 let unit = self.jitter.lock().unwrap_or_else(|p| p.into_inner()).next_unit();
                 let delay = self.retry.delay(attempt - 1, rate_limit.wait_hint(), unit);
                 if started.elapsed() + delay <= self.retry.max_elapsed {
+                    if let Some(notify) = self.retry.on_retry {
+                        notify(status, delay, attempt + 1);
+                    }
                     tokio::time::sleep(delay).await;
                     continue;
                 }

@@ -57,9 +57,13 @@ impl Clock {
         }
     }
 
-    /// Sets the time. A system clock becomes manual: setting an instant means freezing it.
+    /// Sets the time. A manual clock stands at `to`; a system clock keeps ticking from `to` (its
+    /// offset becomes `to` minus the wall clock), so setting it never changes its mode.
     pub fn set(&mut self, to: DateTime<Utc>) {
-        *self = Clock::Manual { now: to };
+        match self {
+            Clock::System { offset } => *offset = to - Utc::now(),
+            Clock::Manual { now } => *now = to,
+        }
     }
 
     /// Is this a manual clock?
@@ -117,6 +121,17 @@ mod tests {
         assert_eq!(c.now(), start + Duration::seconds(300));
         c.set(start);
         assert_eq!(c.now(), start);
+    }
+
+    #[test]
+    fn setting_a_system_clock_keeps_it_ticking() {
+        let to = Clock::default_manual_start();
+        let mut c = Clock::default();
+        c.set(to);
+        assert!(!c.is_manual(), "still a system clock");
+        let now = c.now();
+        // Whatever time passed since the set, it is forward and small (no sleep: just order).
+        assert!(now >= to - Duration::seconds(1) && now < to + Duration::hours(1), "{now}");
     }
 
     #[test]

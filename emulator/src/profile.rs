@@ -202,7 +202,14 @@ impl Profile {
                 continue;
             }
             if merged.get(k).is_none() {
-                return Err(format!("unknown profile switch {k:?}"));
+                let known: Vec<&str> = merged
+                    .as_object()
+                    .map(|o| o.keys().map(String::as_str).filter(|n| *n != "preset").collect())
+                    .unwrap_or_default();
+                return Err(format!(
+                    "unknown profile switch {k:?}; the switches are: {}",
+                    known.join(", ")
+                ));
             }
             merged[k] = v.clone();
         }

@@ -91,8 +91,9 @@ impl SnapshotStore {
             Err(_) => {
                 let _ = write(&pending(file), &contents);
                 return SnapshotOutcome::Failed(format!(
-                    "no snapshot {} yet; review the new one with `cargo insta review` or rerun \
-                     with --update-snapshots",
+                    "no snapshot {} yet; the result is in the .snap.new beside it: rerun with \
+                     --update-snapshots to accept it (or `cargo insta review`, with cargo-insta \
+                     installed)",
                     file.display()
                 ));
             }
@@ -104,7 +105,8 @@ impl SnapshotStore {
         }
         let _ = write(&pending(file), &contents);
         SnapshotOutcome::Failed(format!(
-            "snapshot {} does not match (accept with --update-snapshots or `cargo insta review`):\n{}",
+            "snapshot {} does not match (accept with --update-snapshots, or `cargo insta review` \
+             with cargo-insta installed):\n{}",
             file.display(),
             matching::diff(old.trim_end(), body.trim_end())
         ))

@@ -24,6 +24,11 @@ pub fn parse_seconds(s: &str) -> Result<u64, String> {
     if let Ok(n) = t.parse::<u64>() {
         return Ok(n);
     }
+    const FORMS: &str = "use a number of seconds or numbers with units s, m, h, d, like \"90s\", \
+                         \"10m\", \"2h\" or \"1h30m\"";
+    if !t.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(format!("invalid duration {s:?}: {FORMS}"));
+    }
     let mut total: u64 = 0;
     let mut digits = String::new();
     for c in t.chars() {
@@ -37,12 +42,12 @@ pub fn parse_seconds(s: &str) -> Result<u64, String> {
             'h' => 3600,
             'd' => 86_400,
             _ => {
-                return Err(format!("invalid duration {s:?}: unknown unit {c:?} (use s, m, h, d)"));
+                return Err(format!("invalid duration {s:?}: unknown unit {c:?}; {FORMS}"));
             }
         };
-        let n: u64 = digits
-            .parse()
-            .map_err(|_| format!("invalid duration {s:?}: a number must come before {c:?}"))?;
+        let n: u64 = digits.parse().map_err(|_| {
+            format!("invalid duration {s:?}: a number must come before {c:?}; {FORMS}")
+        })?;
         digits.clear();
         total = n
             .checked_mul(unit)
@@ -76,7 +81,11 @@ mod tests {
     fn bad_durations_say_why() {
         assert!(parse_seconds("").is_err());
         assert!(parse_seconds("10x").unwrap_err().contains("unknown unit"));
-        assert!(parse_seconds("m").unwrap_err().contains("number must come before"));
+        assert!(parse_seconds("m").unwrap_err().contains("like \"90s\""));
+        let soon = parse_seconds("soon").unwrap_err();
+        assert!(soon.contains("\"soon\"") && soon.contains("like \"90s\""), "{soon}");
+        assert!(!soon.contains("number must come before"), "{soon}");
+        assert!(parse_seconds("1h1m1").unwrap_err().contains("no unit"));
         assert!(parse_seconds("1h30").unwrap_err().contains("no unit"));
         assert!(seconds_from_json(&json!(-5)).unwrap_err().contains("non-negative"));
         assert!(seconds_from_json(&json!(1.5)).is_err());

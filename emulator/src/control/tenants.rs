@@ -53,7 +53,7 @@ pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> 
     let seed = origin.seed.as_ref().map(SeedSnapshot::seed).transpose();
     let seed = seed.map_err(TenantOpError::InvalidSeed)?;
     let mut t = shared.write();
-    let rebuilt = Tenant::build(
+    let mut rebuilt = Tenant::build(
         id.clone(),
         t.scim_token.clone(),
         origin.profile.clone().unwrap_or_else(|| cfg.profile.clone()),
@@ -63,9 +63,13 @@ pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> 
         demo,
     )
     .map_err(TenantOpError::InvalidSeed)?;
+    // The rebuilt log drew the same identity from the repeated id stream, but signed its default
+    // token at today's time: on a system clock that is a new token, and the one clients hold
+    // (printed in the banner, in the ready file) would get 401. Keep the issued tokens.
+    rebuilt.events.adopt_identity(&t.events.identity()).map_err(TenantOpError::InvalidSeed)?;
+    rebuilt.events_token = rebuilt.events.default_token().token.clone();
     *t = rebuilt;
     drop(t);
-    // The rebuilt event log signs its own Events token (the same one when the stream repeats).
     emu.reindex_tokens(id);
     Ok(())
 }

@@ -35,6 +35,7 @@ pub fn router(emulator: Emulator) -> Router {
 /// more per request).
 pub fn app(emulator: Emulator) -> Control<Router> {
     let routes = Router::new()
+        .route("/", axum::routing::get(index))
         .merge(scim::routes())
         .merge(events::routes())
         .nest("/__admin", admin::routes(&emulator))
@@ -46,4 +47,16 @@ pub fn app(emulator: Emulator) -> Control<Router> {
 /// (`Router::layer` would wrap every route, cloning a boxed service per request).
 fn with_control(routes: Router, emulator: Emulator) -> Router {
     Router::new().fallback_service(ControlLayer::new(emulator).layer(routes))
+}
+
+/// `GET /`: what is served where, so a browser or `curl` pointed at the port learns its way
+/// (the real bridge answers its own web page here; a JSON map is what a test tool wants).
+async fn index() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "name": "scimulator",
+        "version": env!("CARGO_PKG_VERSION"),
+        "scim": "/scim/v2 (also / and /scim), bearer SCIM token",
+        "events": "/api/v1, /api/v2, /api/v3, bearer Events API token",
+        "admin": "/__admin, bearer admin token; /__admin/health and /__admin/openapi.json are open",
+    }))
 }

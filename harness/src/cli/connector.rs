@@ -15,7 +15,9 @@ use super::exit;
 
 /// The default bridge URL: `scimulator serve` on its default port.
 pub const DEFAULT_URL: &str = "http://127.0.0.1:3002/scim/v2";
-/// The default Events API URL: `scimulator serve` on its default port.
+/// The default Events API URL: `scimulator serve` on its default port. The emulator's tokens
+/// name 1Password's events host as their audience, as real ones do, so the audience cannot be
+/// the default: it would send emulator tokens to 1Password.
 pub const DEFAULT_EVENTS_URL: &str = "http://127.0.0.1:3002";
 
 /// Flags of `users`.
@@ -79,7 +81,8 @@ pub enum UsersCommand {
 /// Flags of `events`.
 #[derive(Debug, Args)]
 pub struct EventsArgs {
-    /// The Events API base URL (default: the token's audience, else the local emulator).
+    /// The Events API base URL [default: http://127.0.0.1:3002, the local emulator]. For
+    /// 1Password, the host your token was issued for, e.g. https://events.1password.com.
     #[arg(long, env = "SCIMULATOR_EVENTS_URL", global = true)]
     pub events_url: Option<String>,
     /// The Events API bearer token (a JWT).
@@ -128,8 +131,8 @@ pub enum EventsCommand {
         /// Resume from this cursor (from a previous run).
         #[arg(long)]
         cursor: Option<String>,
-        /// Events per page (1-1000) when starting without a cursor.
-        #[arg(long, conflicts_with = "cursor")]
+        /// Print at most this many events, then stop (pages are read min(N, 1000) at a time).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
         limit: Option<u32>,
         /// Start time (RFC 3339) when starting without a cursor; default one hour ago.
         #[arg(long, conflicts_with = "cursor")]
@@ -193,7 +196,12 @@ fn report(e: &Error, json: bool, out: &mut impl Write) -> u8 {
 }
 
 fn policy(retry: bool) -> RetryPolicy {
-    if retry { RetryPolicy::default() } else { RetryPolicy::none() }
+    if retry { RetryPolicy::default().on_retry(announce_retry) } else { RetryPolicy::none() }
+}
+
+/// Says on stderr why `--retry` is pausing, so a wait never looks like a hang.
+fn announce_retry(status: u16, wait: Duration, attempt: u32) {
+    eprintln!("got {status}; retrying in {:.1}s (attempt {attempt})", wait.as_secs_f64());
 }
 
 fn missing_token(var: &str) -> Error {
@@ -299,14 +307,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 async fn events(args: EventsArgs, out: &mut impl Write) -> Result<(), Error> {
     let token = args.token.ok_or_else(|| missing_token("SCIMULATOR_EVENTS_TOKEN"))?;
     let mut builder = EventsClient::builder(token.clone()).retry(policy(args.retry));
-    builder = match args.events_url {
-        Some(url) => builder.base_url(url),
-        // A token without a usable audience (not a JWT, legacy audience) reads the local emulator.
-        None if connector::events::audience_base_url(&token).is_err() => {
-            builder.base_url(DEFAULT_EVENTS_URL)
-        }
-        None => builder,
-    };
+    builder = builder.base_url(args.events_url.as_deref().unwrap_or(DEFAULT_EVENTS_URL));
     let client = builder.build()?;
     match args.command {
         EventsCommand::Introspect => {
@@ -331,7 +332,7 @@ async fn events(args: EventsArgs, out: &mut impl Write) -> Result<(), Error> {
             let mut start = match cursor {
                 Some(c) => Start::Cursor(c),
                 None => Start::Reset {
-                    limit,
+                    limit: limit.map(|n| n.min(1000)),
                     start_time: start_time
                         .as_deref()
                         .map(connector::events::parse_time)
@@ -339,35 +340,48 @@ async fn events(args: EventsArgs, out: &mut impl Write) -> Result<(), Error> {
                     end_time: None,
                 },
             };
-            let mut printed_header = false;
+            let mut left = limit.map_or(usize::MAX, |n| n as usize);
+            let (header, widths) = (event_header(kind), event_widths(kind));
+            if !args.json {
+                let _ = write!(out, "{}", fixed_row(&header, &widths));
+            }
             loop {
-                let page = client.poll(kind, start).await?;
+                let before = match &start {
+                    Start::Cursor(c) => Some(c.clone()),
+                    Start::Reset { .. } => None,
+                };
+                let mut page = client.poll(kind, start).await?;
+                let truncated = page.items.len() > left;
+                page.items.truncate(left);
+                left -= page.items.len();
                 if args.json {
                     let _ = writeln!(out, "{}", json!(page));
                 } else {
-                    let rows = event_rows(kind, &page);
-                    if !rows.is_empty() {
-                        let t = table(&event_header(kind), &rows);
-                        let t = if printed_header {
-                            t.split_once('\n').map_or(String::new(), |(_, r)| r.to_owned())
-                        } else {
-                            t
-                        };
-                        printed_header = true;
-                        let _ = write!(out, "{t}");
+                    for row in event_rows(kind, &page) {
+                        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+                        let _ = write!(out, "{}", fixed_row(&cells, &widths));
                     }
                 }
                 let _ = out.flush();
+                if truncated {
+                    // The page's cursor would skip the events left out; resume from before it.
+                    // (The first page is never cut: it is asked for at most --limit events.)
+                    if let Some(c) = before {
+                        eprintln!(
+                            "resume with: --cursor {c} (its first events were shown already)"
+                        );
+                    }
+                    break;
+                }
                 let cursor = page.cursor.clone();
                 start = Start::Cursor(page.cursor);
-                if page.has_more {
-                    continue;
-                }
-                if !follow {
+                if left == 0 || (!page.has_more && !follow) {
                     eprintln!("resume with: --cursor {cursor}");
                     break;
                 }
-                tokio::time::sleep(Duration::from_secs(interval.max(1))).await;
+                if !page.has_more {
+                    tokio::time::sleep(Duration::from_secs(interval.max(1))).await;
+                }
             }
         }
     }
@@ -380,6 +394,36 @@ fn event_header(kind: EventKind) -> Vec<&'static str> {
         EventKind::SignIn => vec!["TIMESTAMP", "CATEGORY", "TYPE", "USER", "COUNTRY"],
         EventKind::ItemUsage => vec!["TIMESTAMP", "ACTION", "USER", "ITEM_UUID", "VAULT_UUID"],
     }
+}
+
+/// Column widths of `events tail`'s table, fixed so rows printed page by page line up: wide
+/// enough for a timestamp, every documented category, type and action, an e-mail and a
+/// 26-letter uuid (a longer cell pushes only its own line).
+fn event_widths(kind: EventKind) -> Vec<usize> {
+    match kind {
+        EventKind::Audit => vec![20, 10, 8, 37, 26],
+        EventKind::SignIn => vec![20, 25, 26, 28, 7],
+        EventKind::ItemUsage => vec![20, 20, 28, 26, 26],
+    }
+}
+
+/// One line of a table with fixed column widths (a longer cell pushes the rest of its line,
+/// never the other lines); no trailing spaces.
+pub fn fixed_row(cells: &[&str], widths: &[usize]) -> String {
+    let mut l = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            l.push_str("  ");
+        }
+        l.push_str(cell);
+        let w = widths.get(i).copied().unwrap_or(0);
+        if i + 1 < cells.len() {
+            l.push_str(&" ".repeat(w.saturating_sub(cell.chars().count())));
+        }
+    }
+    let mut l = l.trim_end().to_owned();
+    l.push('\n');
+    l
 }
 
 /// One table row per event, with the fields people look for first.
@@ -487,8 +531,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(parse(&["events", "tail", "--kind", "logs"]).is_err());
+        assert!(parse(&["events", "tail", "--kind", "items", "--limit", "0"]).is_err());
         assert!(
-            parse(&["events", "tail", "--kind", "items", "--cursor", "c", "--limit", "3"]).is_err()
+            parse(&["events", "tail", "--kind", "items", "--cursor", "c", "--limit", "3"]).is_ok(),
+            "--limit caps what is printed, so it goes with a cursor too"
         );
     }
 
@@ -514,6 +560,14 @@ mod tests {
             &[vec!["A".into(), "Ada".into()], vec!["LONGID".into(), "".into()]],
         );
         assert_eq!(t, "ID      NAME\nA       Ada\nLONGID\n");
+    }
+
+    #[test]
+    fn fixed_rows_line_up_whatever_the_page() {
+        let w = [4, 3];
+        assert_eq!(fixed_row(&["A", "B", "C"], &w), "A     B    C\n");
+        assert_eq!(fixed_row(&["AAAA", "BBB", "C"], &w), "AAAA  BBB  C\n");
+        assert_eq!(fixed_row(&["A", "B", ""], &w), "A     B\n");
     }
 
     #[test]

@@ -18,16 +18,16 @@ pub struct TestArgs {
     #[arg(long, env = "SCIMULATOR_TARGET", requires = "token")]
     pub target: Option<String>,
     /// The target's SCIM bearer token.
-    #[arg(long, env = "SCIMULATOR_TOKEN")]
+    #[arg(long, env = "SCIMULATOR_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// The target's control-plane token; without it, scenarios needing the control plane are skipped.
-    #[arg(long, env = "SCIMULATOR_ADMIN_TOKEN")]
+    #[arg(long, env = "SCIMULATOR_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
     /// The target's Events API base URL (default: the server root of --target).
     #[arg(long, env = "SCIMULATOR_EVENTS_URL")]
     pub events_url: Option<String>,
     /// The target's Events API token.
-    #[arg(long, env = "SCIMULATOR_EVENTS_TOKEN")]
+    #[arg(long, env = "SCIMULATOR_EVENTS_TOKEN", hide_env_values = true)]
     pub events_token: Option<String>,
     /// Only run scenarios whose id, name or tags contain this text.
     #[arg(long, short = 'k')]
@@ -35,9 +35,10 @@ pub struct TestArgs {
     /// Write JUnit XML here.
     #[arg(long)]
     pub junit: Option<PathBuf>,
-    /// The snapshot folder.
-    #[arg(long, default_value = "snapshots")]
-    pub snapshots: PathBuf,
+    /// The snapshot folder [default: `snapshots` beside the first path's scenario folder,
+    /// so `scenarios/` finds `snapshots/` from any working directory].
+    #[arg(long)]
+    pub snapshots: Option<PathBuf>,
     /// Accept the current results as the snapshots.
     #[arg(long, conflicts_with = "ignore_snapshots")]
     pub update_snapshots: bool,
@@ -85,6 +86,14 @@ pub async fn run(args: TestArgs) -> u8 {
                 || s.name.to_lowercase().contains(&k)
                 || s.tags.iter().any(|t| t.to_lowercase().contains(&k))
         });
+        // A typo in -k must not pass CI by running nothing.
+        if scenarios.is_empty() {
+            eprintln!(
+                "error: -k {k:?} matches no scenario (by id, name or tag) in {} file(s)",
+                files.len()
+            );
+            return super::exit::USAGE;
+        }
     }
     let target = match &args.target {
         None => TargetSpec::Embedded,
@@ -105,7 +114,10 @@ pub async fn run(args: TestArgs) -> u8 {
     };
     let config = RunConfig {
         target,
-        snapshots: SnapshotStore { dir: args.snapshots.clone(), mode },
+        snapshots: SnapshotStore {
+            dir: args.snapshots.clone().unwrap_or_else(|| default_snapshots(&args.paths)),
+            mode,
+        },
         jobs: args.jobs,
     };
     println!("running {} scenario(s)", scenarios.len());
@@ -121,4 +133,32 @@ pub async fn run(args: TestArgs) -> u8 {
         return super::exit::ERROR;
     }
     if report.counts().1 > 0 { super::exit::TEST_FAILED } else { super::exit::OK }
+}
+
+/// `snapshots/` beside the folder of the first scenario path: `scenarios/` (or a file in it)
+/// gives `snapshots/` next to `scenarios/`, wherever the command runs from.
+pub fn default_snapshots(paths: &[PathBuf]) -> PathBuf {
+    let Some(first) = paths.first() else { return PathBuf::from("snapshots") };
+    let folder = if first.is_dir() { first.as_path() } else { first.parent().unwrap_or(first) };
+    match folder.parent() {
+        Some(parent) => parent.join("snapshots"),
+        None => PathBuf::from("snapshots"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshots_default_to_the_scenario_folders_sibling() {
+        let dir = tempfile::tempdir().unwrap();
+        let scenarios = dir.path().join("scenarios");
+        std::fs::create_dir(&scenarios).unwrap();
+        std::fs::write(scenarios.join("a.yaml"), "name: a\nsteps: []\n").unwrap();
+        let want = dir.path().join("snapshots");
+        assert_eq!(default_snapshots(std::slice::from_ref(&scenarios)), want);
+        assert_eq!(default_snapshots(&[scenarios.join("a.yaml")]), want);
+        assert_eq!(default_snapshots(&[]), PathBuf::from("snapshots"));
+    }
 }
