@@ -8,12 +8,14 @@
 //! - [`snapshot`]: insta-format snapshot files in `snapshots/`.
 //! - [`report`]: console summary and JUnit XML.
 //! - [`conform`]: `scimulator conform`, a SCIM conformance suite for any server.
+//! - [`mcp`]: `scimulator mcp`, the lifecycle operations as Model Context Protocol tools.
 //! - [`cli`]: the `scimulator` command line.
 
 pub mod cli;
 pub mod conform;
 pub mod jsonpath;
 pub mod matching;
+pub mod mcp;
 pub mod report;
 pub mod runner;
 pub mod scenario;

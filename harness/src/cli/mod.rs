@@ -1,4 +1,4 @@
-//! The `scimulator` command line: `serve`, `test`, and the connector's commands.
+//! The `scimulator` command line: `serve`, `test`, the connector's commands, and `mcp`.
 
 use std::process::ExitCode;
 
@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 pub mod conform;
 pub mod connector;
 pub mod logging;
+pub mod mcp;
 pub mod serve;
 pub mod test;
 
@@ -36,6 +37,8 @@ pub enum Command {
     Events(connector::EventsArgs),
     /// Check any SCIM server's conformance (RFC 7643/7644, or an IdP's expectations).
     Conform(conform::ConformArgs),
+    /// Serve the lifecycle operations as MCP tools for AI agents (stdio, or HTTP with --http).
+    Mcp(mcp::McpArgs),
     /// Print a shell completion script: `scimulator completions bash > ~/.local/share/bash-completion/completions/scimulator`.
     Completions {
         /// The shell.
@@ -104,6 +107,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Events(args) => connector::run_events(args).await,
             Command::Conform(args) => conform::run(args).await,
             Command::Completions { .. } => exit::OK,
+            Command::Mcp(args) => mcp::run(args).await,
         }
     });
     ExitCode::from(code)

@@ -31,6 +31,7 @@ pub(super) fn check(action: &Action, expect: Option<&Expect>, out: &Outcome) -> 
             | Action::Suspend(_)
             | Action::Reactivate(_)
             | Action::Events(_)
+            | Action::Mcp(_)
                 if out.error.is_some() =>
             {
                 return Err(format!(

@@ -7,6 +7,7 @@ mod connector_ops;
 mod control;
 mod expect;
 mod http;
+mod mcp_ops;
 pub mod target;
 
 use std::collections::BTreeMap;
@@ -265,6 +266,7 @@ async fn run_step(
     let outcome = match &action {
         Action::Http(op) => http::run(op, env, &ctx.http).await?,
         Action::Control(op) => control::run(op, env, &ctx.http).await?,
+        Action::Mcp(op) => mcp_ops::run(op, env).await?,
         other => connector_ops::run(other, env).await?,
     };
     expect::check(&action, expect.as_ref(), &outcome)?;

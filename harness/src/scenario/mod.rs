@@ -147,7 +147,7 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadError> {
             [] => {
                 return Err(at(
                     None,
-                    "no action: set one of list, get, suspend, reactivate, events, http, fault, \
+                    "no action: set one of list, get, suspend, reactivate, events, http, mcp, fault, \
                      clock, accept, confirm, signins, item_usages, set_state, journal, \
                      clear_journal, outbox, export, admin"
                         .into(),

@@ -101,6 +101,9 @@ pub struct StepDoc {
     /// A raw HTTP request to the SCIM or Events API.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpOp>,
+    /// An MCP tool call through `scimulator mcp`, from a real MCP client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp: Option<McpOp>,
     /// Control: add a fault rule (the control API's rule shape).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<Value>,
@@ -193,6 +196,23 @@ pub struct EventsOp {
     /// RFC 3339 start of a reset cursor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
+}
+
+/// `mcp`: call a tool of `scimulator mcp` (started against the scenario's tenant) through an MCP
+/// client over stdio. The result is the tool's structured content; a tool error (`isError`) sets
+/// the outcome's `error` to its kind (`not_found`, `rate_limited`, ...) and `status` to the HTTP
+/// status behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpOp {
+    /// The tool's name (`list_users`, `get_user`, `suspend_user`, ...).
+    pub tool: String,
+    /// The tool's arguments.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub arguments: serde_json::Map<String, Value>,
+    /// Start the server with `--read-only`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
 }
 
 /// Which API a raw request goes to.
@@ -348,6 +368,8 @@ pub enum Action {
     Events(EventsOp),
     /// `http`.
     Http(HttpOp),
+    /// `mcp`.
+    Mcp(McpOp),
     /// A control-plane action.
     Control(ControlOp),
 }
@@ -396,6 +418,7 @@ impl Action {
             Action::Reactivate(_) => "reactivate",
             Action::Events(_) => "events",
             Action::Http(_) => "http",
+            Action::Mcp(_) => "mcp",
             Action::Control(c) => match c {
                 ControlOp::Fault(_) => "fault",
                 ControlOp::Clock(_) => "clock",
@@ -435,6 +458,9 @@ impl StepDoc {
         }
         if let Some(x) = &self.http {
             out.push(Action::Http(x.clone()));
+        }
+        if let Some(x) = &self.mcp {
+            out.push(Action::Mcp(x.clone()));
         }
         let c = |op| Action::Control(op);
         if let Some(x) = &self.fault {
