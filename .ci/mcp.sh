@@ -17,7 +17,9 @@ trap cleanup EXIT
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$MCP_SDK_VERSION"
 
-cargo build --locked --quiet --bin scimulator
+# The same build `cargo test --workspace --locked` does next (same features, same profile), so
+# this costs no extra compilation; it leaves the binary in target/debug.
+cargo test --workspace --locked --no-run --quiet
 bin="${CARGO_TARGET_DIR:-target}/debug/scimulator"
 
 cat > "$work/seed.yaml" <<'YAML'
