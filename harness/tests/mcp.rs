@@ -89,7 +89,12 @@ fn names(tools: &[Tool]) -> Vec<String> {
     tools.iter().map(|t| t.name.to_string()).collect()
 }
 
-async fn admin(server: &TestServer, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+async fn admin(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
     let url = format!("{}/tenants/default{path}", server.admin_url());
     let mut req = reqwest::Client::new().request(method, url).bearer_auth(server.admin_token());
     if let Some(b) = body {
@@ -121,7 +126,8 @@ async fn scim_user(server: &TestServer, id: &str) -> Value {
 }
 
 async fn find(client: &Client, email: &str) -> Value {
-    let page = ok(call(client, "list_users", json!({"filter": format!("userName eq \"{email}\"")})).await);
+    let page =
+        ok(call(client, "list_users", json!({"filter": format!("userName eq \"{email}\"")})).await);
     assert_eq!(page["users"].as_array().map(Vec::len), Some(1), "{page}");
     page["users"][0].clone()
 }
@@ -177,9 +183,10 @@ async fn read_only_hides_and_refuses_the_write_tools() {
     let id = user["id"].as_str().unwrap();
     let args = json!({"id": id});
     let refused = client
-        .call_tool(CallToolRequestParams::new("suspend_user").with_arguments(
-            args.as_object().unwrap().clone(),
-        ))
+        .call_tool(
+            CallToolRequestParams::new("suspend_user")
+                .with_arguments(args.as_object().unwrap().clone()),
+        )
         .await;
     assert!(refused.is_err(), "a hidden tool is a protocol error: {refused:?}");
     assert_eq!(scim_user(&server, id).await["active"], true);
@@ -290,9 +297,9 @@ async fn suspend_and_reactivate_change_the_bridge_once_and_are_audited() {
     assert_eq!(journal_count(&server, "PATCH", &path, None).await, 2);
 
     // Continuing from the cursor gives only what happened since: the reactivation.
-    let more =
-        ok(call(&client, "list_audit_events", json!({"cursor": events["cursor"]})).await);
-    let actions: Vec<&Value> = more["items"].as_array().unwrap().iter().map(|e| &e["action"]).collect();
+    let more = ok(call(&client, "list_audit_events", json!({"cursor": events["cursor"]})).await);
+    let actions: Vec<&Value> =
+        more["items"].as_array().unwrap().iter().map(|e| &e["action"]).collect();
     assert_eq!(actions, [&json!("reactive")], "1Password names it `reactive`: {more}");
     // The other user was never touched.
     let other = find(&client, "user0@example.com").await;
@@ -305,11 +312,13 @@ async fn caller_mistakes_are_tool_errors_the_agent_can_act_on() {
     let server = server(1).await;
     let client = connect(&server, true, &[]).await;
 
-    let (e, text) = failed(call(&client, "get_user", json!({"id": "NOSUCHUSER0000000000000000"})).await);
+    let (e, text) =
+        failed(call(&client, "get_user", json!({"id": "NOSUCHUSER0000000000000000"})).await);
     assert_eq!((e["kind"].as_str(), e["status"].as_u64()), (Some("not_found"), Some(404)));
     assert!(text.contains("list_users"), "{text}");
 
-    let (e, text) = failed(call(&client, "suspend_user", json!({"id": "NOSUCHUSER0000000000000000"})).await);
+    let (e, text) =
+        failed(call(&client, "suspend_user", json!({"id": "NOSUCHUSER0000000000000000"})).await);
     assert_eq!(e["kind"], "not_found");
     assert!(text.starts_with("suspend_user failed"), "{text}");
 
@@ -330,11 +339,11 @@ async fn caller_mistakes_are_tool_errors_the_agent_can_act_on() {
     assert_eq!(e["kind"], "invalid_argument");
     let (e, _) = failed(call(&client, "list_users", json!({"cursor": "not-a-cursor"})).await);
     assert_eq!(e["kind"], "invalid_cursor");
-    let (e, _) = failed(call(&client, "list_audit_events", json!({"start_time": "yesterday"})).await);
+    let (e, _) =
+        failed(call(&client, "list_audit_events", json!({"start_time": "yesterday"})).await);
     assert_eq!(e["kind"], "invalid_argument");
-    let (e, _) = failed(
-        call(&client, "list_signin_attempts", json!({"cursor": "abc", "limit": 5})).await,
-    );
+    let (e, _) =
+        failed(call(&client, "list_signin_attempts", json!({"cursor": "abc", "limit": 5})).await);
     assert_eq!(e["kind"], "invalid_argument");
 
     // An unknown tool is a protocol error, and the session survives all of the above.
@@ -486,7 +495,8 @@ async fn streamable_http_with_a_bearer_token() {
     assert_eq!(names(&client.list_all_tools().await.unwrap()), ["list_users", "get_user"]);
     let page = ok(call(&client, "list_users", json!({})).await);
     assert_eq!(page["users"].as_array().unwrap().len(), 3);
-    let (e, _) = failed(call(&client, "get_user", json!({"id": "NOSUCHUSER0000000000000000"})).await);
+    let (e, _) =
+        failed(call(&client, "get_user", json!({"id": "NOSUCHUSER0000000000000000"})).await);
     assert_eq!(e["kind"], "not_found");
     client.cancel().await.unwrap();
     child.kill().await.unwrap();

@@ -66,10 +66,8 @@ pub fn build_server(args: &McpArgs) -> Result<McpServer, String> {
     let timeout = Duration::from_secs(args.timeout.max(1));
     let users: Arc<dyn UserDirectory> = match args.api {
         ApiArg::Scim => {
-            let token = args
-                .token
-                .clone()
-                .ok_or("no SCIM token: pass --token or set SCIMULATOR_TOKEN")?;
+            let token =
+                args.token.clone().ok_or("no SCIM token: pass --token or set SCIMULATOR_TOKEN")?;
             let client = Client::builder(args.url.clone(), token)
                 .timeout(timeout)
                 .retry(retry.clone())
@@ -92,11 +90,8 @@ pub fn build_server(args: &McpArgs) -> Result<McpServer, String> {
             Some(Arc::new(builder.build().map_err(|e| e.to_string())?))
         }
     };
-    let selection = Selection {
-        read_only: args.read_only,
-        only: args.tools.clone(),
-        events: events.is_some(),
-    };
+    let selection =
+        Selection { read_only: args.read_only, only: args.tools.clone(), events: events.is_some() };
     let tools = selection.resolve().map_err(|e| e.to_string())?;
     Ok(McpServer::new(users, events, tools))
 }

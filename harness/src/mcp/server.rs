@@ -266,7 +266,11 @@ impl ServerHandler for McpServer {
         let Some(tool) = tool else {
             let offered: Vec<&str> = self.inner.tools.iter().map(|t| t.as_str()).collect();
             return Err(ErrorData::invalid_params(
-                format!("unknown tool {:?}; this server offers {}", request.name, offered.join(", ")),
+                format!(
+                    "unknown tool {:?}; this server offers {}",
+                    request.name,
+                    offered.join(", ")
+                ),
                 None,
             ));
         };

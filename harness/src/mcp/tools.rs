@@ -275,8 +275,8 @@ impl Selection {
             Some(names) => {
                 let mut chosen = Vec::new();
                 for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
-                    let tool =
-                        ToolName::parse(name).ok_or_else(|| SelectionError::Unknown(name.into()))?;
+                    let tool = ToolName::parse(name)
+                        .ok_or_else(|| SelectionError::Unknown(name.into()))?;
                     if self.read_only && !tool.is_read_only() {
                         return Err(SelectionError::WriteInReadOnly(tool));
                     }
@@ -333,7 +333,10 @@ mod tests {
     #[test]
     fn explicit_subsets_are_checked() {
         let only = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect());
-        let s = Selection { only: only(&["get_user", " list_users", "get_user"]), ..Default::default() };
+        let s = Selection {
+            only: only(&["get_user", " list_users", "get_user"]),
+            ..Default::default()
+        };
         assert_eq!(names(&s.resolve().unwrap()), ["list_users", "get_user"]);
         let s = Selection { only: only(&["nuke_users"]), ..Default::default() };
         assert!(s.resolve().unwrap_err().to_string().contains("nuke_users"));

@@ -77,7 +77,10 @@ pub(super) async fn run(op: &McpOp, env: &Env) -> Result<Outcome, String> {
             if let Some(mut s) = stderr {
                 let _ = s.read_to_string(&mut text).await;
             }
-            return Err(format!("scimulator mcp did not start an MCP session: {e}; {}", text.trim()));
+            return Err(format!(
+                "scimulator mcp did not start an MCP session: {e}; {}",
+                text.trim()
+            ));
         }
     };
     let params = CallToolRequestParams::new(op.tool.clone()).with_arguments(op.arguments.clone());
@@ -85,11 +88,8 @@ pub(super) async fn run(op: &McpOp, env: &Env) -> Result<Outcome, String> {
     let _ = client.cancel().await;
     Ok(match result {
         Ok(r) => {
-            let text: Vec<String> = r
-                .content
-                .iter()
-                .filter_map(|c| c.as_text().map(|t| t.text.clone()))
-                .collect();
+            let text: Vec<String> =
+                r.content.iter().filter_map(|c| c.as_text().map(|t| t.text.clone())).collect();
             let body = r.structured_content.clone().unwrap_or_else(|| {
                 text.first()
                     .and_then(|t| serde_json::from_str(t).ok())
@@ -99,7 +99,9 @@ pub(super) async fn run(op: &McpOp, env: &Env) -> Result<Outcome, String> {
                 let err = body.get("error");
                 let field = |k: &str| err.and_then(|e| e.get(k));
                 Outcome {
-                    status: field("status").and_then(Value::as_u64).and_then(|s| u16::try_from(s).ok()),
+                    status: field("status")
+                        .and_then(Value::as_u64)
+                        .and_then(|s| u16::try_from(s).ok()),
                     error: Some(
                         field("kind").and_then(Value::as_str).unwrap_or("tool_error").to_owned(),
                     ),
