@@ -26,13 +26,27 @@ use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 pub use server::McpServer;
 pub use tools::{Selection, SelectionError, ToolName};
 
+/// Why an MCP transport stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The MCP session could not start (handshake) or ended abnormally.
+    #[error("MCP session failed: {0}")]
+    Session(String),
+    /// The HTTP listener failed.
+    #[error("MCP HTTP server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
 /// The path the streamable HTTP endpoint is served at.
 pub const HTTP_PATH: &str = "/mcp";
 
 /// Serves one MCP session on stdin/stdout until the client closes it.
-pub async fn serve_stdio(server: McpServer) -> anyhow::Result<()> {
-    let running = server.serve(rmcp::transport::stdio_pipes()).await?;
-    running.waiting().await?;
+pub async fn serve_stdio(server: McpServer) -> Result<(), ServeError> {
+    let running = server
+        .serve(rmcp::transport::stdio_pipes())
+        .await
+        .map_err(|e| ServeError::Session(e.to_string()))?;
+    running.waiting().await.map_err(|e| ServeError::Session(e.to_string()))?;
     Ok(())
 }
 
@@ -43,7 +57,7 @@ pub async fn serve_http(
     listener: tokio::net::TcpListener,
     bearer: Option<String>,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+) -> Result<(), ServeError> {
     let loopback = listener.local_addr()?.ip().is_loopback();
     let mut config = StreamableHttpServerConfig::default();
     if !loopback {
