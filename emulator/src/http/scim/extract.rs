@@ -24,24 +24,48 @@ pub struct ScimTenant {
     pub base_url: BaseUrl,
 }
 
-/// The base of the bridge's resource URLs, `http://{host}/scim/v2`, from a request's `Host`
-/// header (`localhost` without one). Kept as the header and written only where a payload
-/// holds a URL (`meta.location`, `$ref`, `Location`): the sparse shape every GET of the
+/// The base URL the client used, `http://{host}{prefix}`: the request's `Host` header
+/// (`localhost` without one) and the prefix it came in under (`/scim/v2`, `/scim` or none), so
+/// `meta.location`, `$ref` and `Location` point under the same base (RFC 7644 §3.1). Kept as
+/// the header and written only where a payload holds a URL: the sparse shape every GET of the
 /// default profile returns holds none, and formatting it up front was a tenth of such a GET.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct BaseUrl {
     host: Option<HeaderValue>,
+    prefix: &'static str,
+}
+
+impl Default for BaseUrl {
+    fn default() -> Self {
+        BaseUrl { host: None, prefix: "/scim/v2" }
+    }
 }
 
 impl BaseUrl {
+    /// The base URL of a request for `path` with this `Host` header.
+    pub fn new(host: Option<HeaderValue>, path: &str) -> BaseUrl {
+        BaseUrl { host, prefix: route_prefix(path) }
+    }
+
     fn host(&self) -> &str {
         self.host.as_ref().and_then(|h| h.to_str().ok()).unwrap_or("localhost")
     }
 }
 
+/// The prefix (`/scim/v2`, `/scim` or `""`) the SCIM routes for `path` are registered under.
+pub fn route_prefix(path: &str) -> &'static str {
+    if path.starts_with("/scim/v2/") {
+        "/scim/v2"
+    } else if path.starts_with("/scim/") {
+        "/scim"
+    } else {
+        ""
+    }
+}
+
 impl std::fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "http://{}/scim/v2", self.host())
+        write!(f, "http://{}{}", self.host(), self.prefix)
     }
 }
 
@@ -60,7 +84,7 @@ impl FromRequestParts<Emulator> for ScimTenant {
         match resolved {
             Some((tenant, TokenKind::Scim)) => Ok(ScimTenant {
                 tenant,
-                base_url: BaseUrl { host: parts.headers.get(header::HOST).cloned() },
+                base_url: BaseUrl::new(parts.headers.get(header::HOST).cloned(), parts.uri.path()),
             }),
             Some((_, TokenKind::Events)) => Err(ApiError(ScimError::unauthorized(
                 "this is an Events API token; the SCIM bridge needs its own bearer token",
@@ -389,9 +413,14 @@ mod tests {
     #[test]
     fn base_urls_are_written_from_the_host_header() {
         assert_eq!(
-            BaseUrl { host: Some(HeaderValue::from_static("127.0.0.1:3002")) }.to_string(),
+            BaseUrl::new(Some(HeaderValue::from_static("127.0.0.1:3002")), "/scim/v2/Users")
+                .to_string(),
             "http://127.0.0.1:3002/scim/v2"
         );
+        let h = || Some(HeaderValue::from_static("h"));
+        assert_eq!(BaseUrl::new(h(), "/scim/Groups/x").to_string(), "http://h/scim");
+        assert_eq!(BaseUrl::new(h(), "/Users").to_string(), "http://h");
+        assert_eq!(BaseUrl::new(h(), "/scim/v2x/Users").to_string(), "http://h/scim");
         assert_eq!(BaseUrl::default().to_string(), "http://localhost/scim/v2");
     }
 }

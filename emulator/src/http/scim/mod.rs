@@ -21,6 +21,7 @@ use crate::tenant::Tenant;
 
 pub mod discovery;
 pub mod error;
+pub mod etag;
 pub mod extract;
 pub mod groups;
 pub mod list;
@@ -118,7 +119,7 @@ fn resource_routes(p: &str) -> Router<Emulator> {
         .route(&format!("{p}/Schemas"), with_405(get(discovery::schemas_list)))
         .route(&format!("{p}/Schemas/{{id}}"), with_405(get(discovery::schema)))
         .route(&format!("{p}/health"), with_405(get(discovery::health)))
-        .route(&format!("{p}/ping"), get(discovery::ping))
+        .route(&format!("{p}/ping"), with_405(get(discovery::ping)))
 }
 
 /// SCIM routes (and `/ping`, `/health`) under `/`, `/scim/` and `/scim/v2/`.
