@@ -95,7 +95,7 @@ impl FromRequestParts<Emulator> for ScimTenant {
 }
 
 /// The query parameters SCIM reads take (RFC 7644 §3.4.2 and §3.9): `filter`, `startIndex`,
-/// `count`, `attributes` and `excludedAttributes`, percent-decoded (`+` as a space, invalid
+/// `count`, `attributes`, `excludedAttributes`, `sortBy` and `sortOrder`, percent-decoded (`+` as a space, invalid
 /// UTF-8 replaced). Parameter names match ASCII-case-insensitively, as the bridge's do; when
 /// one is given twice the last wins; others are ignored. Never rejects: a bad value is reported
 /// by whoever reads it, naming the parameter.
@@ -116,6 +116,10 @@ pub struct ReadQuery {
     pub attributes: Option<String>,
     /// `excludedAttributes`.
     pub excluded_attributes: Option<String>,
+    /// `sortBy`.
+    pub sort_by: Option<String>,
+    /// `sortOrder`.
+    pub sort_order: Option<String>,
 }
 
 impl ReadQuery {
@@ -161,6 +165,10 @@ impl ReadQuery {
             Some(&mut self.attributes)
         } else if is("excludedAttributes") {
             Some(&mut self.excluded_attributes)
+        } else if is("sortBy") {
+            Some(&mut self.sort_by)
+        } else if is("sortOrder") {
+            Some(&mut self.sort_order)
         } else {
             None
         }
@@ -365,6 +373,7 @@ mod tests {
                 count: some("3"),
                 attributes: some("userName,emails"),
                 excluded_attributes: some("groups"),
+                ..ReadQuery::default()
             }
         );
         // The last of a repeated parameter wins; names match in any ASCII case, also when

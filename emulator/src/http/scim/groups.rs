@@ -10,7 +10,7 @@ use super::extract::{BaseUrl, ReadQuery, ResourceId, ScimBody, ScimTenant};
 use super::list::{self, ListParams, Listing};
 use super::patch::{self, PatchOptions};
 use super::render::Rendered;
-use super::{etag, read, render, resource, schemas, write};
+use super::{etag, read, render, resource, schemas, sort, write};
 use crate::account::{AccountError, Group, GroupInput};
 use crate::profile::Profile;
 use crate::tenant::Tenant;
@@ -38,6 +38,23 @@ pub(super) fn search(
             ids.push(g.id.clone());
         }
     }
+    // `sortBy` (the `sort` switch): the matches in key order, not shuffled.
+    let shuffle = match (&params.sort, profile.sort) {
+        (Some(spec), true) => {
+            let mut keyed: Vec<(sort::SortKey, String)> = ids
+                .into_iter()
+                .filter_map(|id| account.group(&id).map(|g| (g, id)))
+                .map(|(g, id)| {
+                    let doc = render::group(g, account, profile, base);
+                    (sort::key(&doc, &spec.path, &schemas::GROUP), id)
+                })
+                .collect();
+            sort::sort_by_keys(&mut keyed, spec.descending);
+            ids = keyed.into_iter().map(|(_, id)| id).collect();
+            None
+        }
+        _ => shuffle,
+    };
     let resources = list::page_positions(ids.len(), &params, shuffle)
         .filter_map(|i| account.group(&ids[i]))
         .map(|g| Rendered::Tree(params.projection.apply(render::group(g, account, profile, base))))

@@ -29,6 +29,7 @@ pub mod patch;
 pub mod render;
 pub mod resource;
 pub mod schemas;
+pub mod sort;
 pub mod users;
 
 use error::{ApiError, scim_response};

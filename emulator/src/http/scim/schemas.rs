@@ -17,12 +17,21 @@ use serde_json::{Value, json};
 
 use super::extract::BaseUrl;
 
-/// RFC 7643 core Group, with `displayName` required.
+/// RFC 7643 core Group, with `displayName` required and `members.display` readOnly: the
+/// server fills it from the member's own displayName (and omits it when there is none), so
+/// a `display` a client sends is not what comes back.
 fn group_schema() -> Schema {
     let mut group = core_group();
     for a in &mut group.attributes {
         if a.name == "displayName" {
             a.required = true;
+        }
+        if a.name == "members" {
+            for sub in &mut a.sub_attributes {
+                if sub.name == "display" {
+                    sub.mutability = Mutability::ReadOnly;
+                }
+            }
         }
     }
     group

@@ -10,7 +10,7 @@ use super::extract::{BaseUrl, ReadQuery, ResourceId, ScimBody, ScimTenant};
 use super::list::{self, IndexedLookup, ListParams, Listing};
 use super::patch::{self, PatchOptions};
 use super::render::Rendered;
-use super::{etag, read, render, resource, schemas, write};
+use super::{etag, read, render, resource, schemas, sort, write};
 use crate::account::{AccountError, User, UserInput};
 use crate::profile::DuplicateUserName;
 use crate::tenant::Tenant;
@@ -55,6 +55,29 @@ pub(super) fn search<'a>(
                 Candidates::Listed(out)
             }
         },
+    };
+    // `sortBy` (the `sort` switch): the matches in key order, which also fixes the order a
+    // shuffling profile would otherwise draw.
+    let (matched, shuffle) = match (&params.sort, profile.sort) {
+        (Some(spec), true) => {
+            let users: Vec<&'a User> = match matched {
+                Candidates::All => {
+                    account.user_ids().iter().filter_map(|id| account.user(id)).collect()
+                }
+                Candidates::One(u) => u.into_iter().collect(),
+                Candidates::Listed(users) => users,
+            };
+            let mut keyed: Vec<(sort::SortKey, &'a User)> = users
+                .into_iter()
+                .map(|u| {
+                    let doc = render::full_user(u, account, profile, base);
+                    (sort::key(&doc, &spec.path, &schemas::USER), u)
+                })
+                .collect();
+            sort::sort_by_keys(&mut keyed, spec.descending);
+            (Candidates::Listed(keyed.into_iter().map(|(_, u)| u).collect()), None)
+        }
+        _ => (matched, shuffle),
     };
     let total = match &matched {
         Candidates::All => account.user_ids().len(),
