@@ -71,8 +71,11 @@ pub fn service_provider_config_document(p: &Profile, base: &BaseUrl) -> Value {
 /// (RFC 7643 §6) and `meta.location` is absolute under the prefix the request used.
 fn resource_types(p: &Profile, base: &BaseUrl) -> Vec<Value> {
     let user = if p.resource_type_singular_user_endpoint { "/User" } else { "/Users" };
-    let (endpoint_prefix, location_base) =
-        if p.full_discovery { (String::new(), base.to_string()) } else { ("/scim/v2".into(), "/scim/v2".into()) };
+    let (endpoint_prefix, location_base) = if p.full_discovery {
+        (String::new(), base.to_string())
+    } else {
+        ("/scim/v2".into(), "/scim/v2".into())
+    };
     let mut user = json!({
         "schemas": [messages::RESOURCE_TYPE], "id": "User", "name": "User",
         "description": "User Account", "endpoint": format!("{endpoint_prefix}{user}"), "schema": messages::USER,
@@ -112,7 +115,9 @@ pub async fn resource_type(
     ResourceId(id): ResourceId,
 ) -> Result<Response, ApiError> {
     let p = profile_of(&auth);
-    let found = resource_types(&p, &auth.base_url).into_iter().find(|r| r["id"].as_str() == Some(id.as_str()));
+    let found = resource_types(&p, &auth.base_url)
+        .into_iter()
+        .find(|r| r["id"].as_str() == Some(id.as_str()));
     let r = found.ok_or_else(|| ScimError::not_found(format!("no resource type {id:?}")))?;
     Ok(scim_response(StatusCode::OK, &r))
 }
@@ -120,7 +125,10 @@ pub async fn resource_type(
 /// `GET /Schemas`.
 pub async fn schemas_list(auth: ScimTenant) -> Response {
     let p = profile_of(&auth);
-    scim_response(StatusCode::OK, &discovery_list(schemas::schema_documents(p.full_discovery, &auth.base_url), &p))
+    scim_response(
+        StatusCode::OK,
+        &discovery_list(schemas::schema_documents(p.full_discovery, &auth.base_url), &p),
+    )
 }
 
 /// `GET /Schemas/{urn}`.

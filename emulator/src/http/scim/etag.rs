@@ -131,7 +131,8 @@ mod tests {
     #[test]
     fn versions_ignore_urls_and_follow_content() {
         let a = json!({"id": "1", "meta": {"location": "http://a/Users/1", "lastModified": "x"}});
-        let b = json!({"id": "1", "meta": {"location": "http://b/scim/Users/1", "lastModified": "x"}});
+        let b =
+            json!({"id": "1", "meta": {"location": "http://b/scim/Users/1", "lastModified": "x"}});
         let c = json!({"id": "1", "meta": {"location": "http://a/Users/1", "lastModified": "y"}});
         assert_eq!(content_version(&a), content_version(&b));
         assert_ne!(content_version(&a), content_version(&c));

@@ -95,8 +95,8 @@ impl FromRequestParts<Emulator> for ScimTenant {
 }
 
 /// The query parameters SCIM reads take (RFC 7644 §3.4.2 and §3.9): `filter`, `startIndex`,
-/// `count`, `attributes`, `excludedAttributes`, `sortBy` and `sortOrder`, percent-decoded (`+` as a space, invalid
-/// UTF-8 replaced). Parameter names match ASCII-case-insensitively, as the bridge's do; when
+/// `count`, `attributes`, `excludedAttributes`, `sortBy` and `sortOrder`, percent-decoded (`+`
+/// as a space, invalid UTF-8 replaced). Parameter names match ASCII-case-insensitively, as the bridge's do; when
 /// one is given twice the last wins; others are ignored. Never rejects: a bad value is reported
 /// by whoever reads it, naming the parameter.
 ///

@@ -269,11 +269,8 @@ pub fn full_user(u: &User, account: &Account, profile: &Profile, base: &BaseUrl)
         }),
     );
     let mut doc = Value::Object(o);
-    doc["meta"]["version"] = json!(if profile.etag {
-        etag::content_version(&doc)
-    } else {
-        version(u.last_modified)
-    });
+    doc["meta"]["version"] =
+        json!(if profile.etag { etag::content_version(&doc) } else { version(u.last_modified) });
     doc
 }
 

@@ -29,7 +29,10 @@ impl SortSpec {
     /// Reads `sortBy` and `sortOrder` (case-insensitive, `ascending` by default). `sortOrder`
     /// without `sortBy` is ignored; an unknown order or a `sortBy` that is not an attribute
     /// path is a 400.
-    pub fn parse(sort_by: Option<&str>, sort_order: Option<&str>) -> Result<Option<SortSpec>, ScimError> {
+    pub fn parse(
+        sort_by: Option<&str>,
+        sort_order: Option<&str>,
+    ) -> Result<Option<SortSpec>, ScimError> {
         let Some(by) = sort_by.map(str::trim).filter(|s| !s.is_empty()) else {
             return Ok(None);
         };
@@ -91,7 +94,10 @@ fn get_ci<'v>(o: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
 
 /// The attribute definition `path` names in `schema`, and its container's key (the extension
 /// URN, for extension attributes).
-fn definition<'s>(path: &'s AttrPath, schema: &'s ResourceSchema) -> (Option<&'s Attribute>, Option<&'s str>) {
+fn definition<'s>(
+    path: &'s AttrPath,
+    schema: &'s ResourceSchema,
+) -> (Option<&'s Attribute>, Option<&'s str>) {
     match &path.urn {
         Some(urn) if !urn.eq_ignore_ascii_case(&schema.core.id) => {
             match schema.extensions.iter().find(|e| e.id.eq_ignore_ascii_case(urn)) {
