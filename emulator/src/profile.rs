@@ -157,6 +157,9 @@ pub struct Profile {
     pub unassign_removed_active: bool,
     /// The shape of new user and group ids.
     pub id_format: IdFormat,
+    /// `POST /Bulk` (RFC 7644 §3.7) accepts up to this many operations; 0 means Bulk is not
+    /// supported (501, advertised as unsupported).
+    pub bulk_max_operations: usize,
 }
 
 impl Default for Profile {
@@ -198,6 +201,7 @@ impl Profile {
             etag: false,
             unassign_removed_active: false,
             id_format: IdFormat::Base32,
+            bulk_max_operations: 0,
         }
     }
 
@@ -217,6 +221,7 @@ impl Profile {
             etag: true,
             unassign_removed_active: true,
             id_format: IdFormat::Uuid,
+            bulk_max_operations: 1000,
             ..Profile::onepassword()
         }
     }

@@ -477,3 +477,119 @@ async fn id_format_draws_uuids_from_the_seeded_stream() {
     let c = Client::start(uuid_op).await;
     assert_eq!(c.user(json!({"userName": "u@example.com"})).await.len(), 36);
 }
+
+fn bulk(ops: Value) -> Option<Value> {
+    Some(
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": ops}),
+    )
+}
+
+/// The admin journal's count of requests matching `query` in the default tenant.
+async fn journal_count(c: &Client, query: &str) -> u64 {
+    let url = format!("{}/tenants/default/journal/count?{query}", c.server.admin_url());
+    let resp = c.http.get(url).bearer_auth(c.server.admin_token()).send().await.unwrap();
+    let body: Value = resp.json().await.unwrap();
+    body["count"].as_u64().expect("count")
+}
+
+#[tokio::test]
+async fn bulk_resolves_bulk_ids_and_sends_each_operation_as_its_own_request() {
+    let c = Client::start(Profile::rfc()).await;
+    let spc = c.call(Method::GET, "/ServiceProviderConfig", None).await;
+    assert_eq!(spc.body["bulk"]["supported"], true);
+    assert_eq!(spc.body["bulk"]["maxOperations"], 1000);
+    // The group refers to a user created later in the same request.
+    let r = c
+        .call(Method::POST, "/Bulk", bulk(json!([
+            {"method": "POST", "path": "/Groups", "bulkId": "g",
+             "data": {"displayName": "Bulk Team", "members": [{"value": "bulkId:u"}]}},
+            {"method": "POST", "path": "/Users", "bulkId": "u", "data": {"userName": "bulk@example.com"}},
+            {"method": "PATCH", "path": "/Users/bulkId:u",
+             "data": {"Operations": [{"op": "replace", "path": "title", "value": "Bulked"}]}},
+        ])))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:BulkResponse");
+    let ops = r.body["Operations"].as_array().unwrap();
+    assert_eq!(
+        ops.iter().map(|o| o["status"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["201", "201", "200"],
+        "{}",
+        r.body
+    );
+    let user_loc = ops[1]["location"].as_str().unwrap();
+    let user_id = user_loc.rsplit('/').next().unwrap();
+    assert!(ops[2]["version"].as_str().unwrap().starts_with("W/"), "{}", r.body);
+    let group = c.send(Method::GET, ops[0]["location"].as_str().unwrap(), &[], None).await;
+    assert_eq!(group.body["members"][0]["value"], user_id, "{}", group.body);
+    let user = c.send(Method::GET, user_loc, &[], None).await;
+    assert_eq!(user.body["title"], "Bulked");
+    // Each operation went through the stack alone: journaled like any request.
+    assert_eq!(journal_count(&c, "method=POST&path=/scim/v2/Users").await, 1);
+    assert_eq!(journal_count(&c, "method=PATCH&path=/scim/v2/Users/*").await, 1);
+    assert_eq!(journal_count(&c, "method=POST&path=/scim/v2/Bulk").await, 1);
+
+    // Circular and unknown references fail with 409 and send nothing; a stale version is a 412.
+    let r = c
+        .call(Method::POST, "/Bulk", bulk(json!([
+            {"method": "POST", "path": "/Groups", "bulkId": "a", "data": {"displayName": "A", "members": [{"value": "bulkId:b"}]}},
+            {"method": "POST", "path": "/Groups", "bulkId": "b", "data": {"displayName": "B", "members": [{"value": "bulkId:a"}]}},
+            {"method": "DELETE", "path": "/Users/bulkId:nobody"},
+            {"method": "DELETE", "path": format!("/Users/{user_id}"), "version": "W/\"stale\""},
+        ])))
+        .await;
+    let ops = r.body["Operations"].as_array().unwrap();
+    assert_eq!(
+        ops.iter().map(|o| o["status"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["409", "409", "409", "412"],
+        "{}",
+        r.body
+    );
+    assert_eq!(ops[0]["response"]["schemas"][0], scim::messages::ERROR);
+    assert!(ops[0]["response"]["detail"].as_str().unwrap().contains("circular"), "{}", r.body);
+    assert_eq!(journal_count(&c, "method=POST&path=/scim/v2/Groups").await, 1);
+    assert_eq!(
+        c.call(Method::GET, &format!("/Users/{user_id}"), None).await.status,
+        StatusCode::OK
+    );
+
+    // failOnErrors: stops after that many errors.
+    let r = c
+        .call(Method::POST, "/Bulk", Some(json!({"failOnErrors": 1, "Operations": [
+            {"method": "POST", "path": "/Users", "bulkId": "dup", "data": {"userName": "bulk@example.com"}},
+            {"method": "POST", "path": "/Users", "bulkId": "new", "data": {"userName": "never@example.com"}},
+        ]})))
+        .await;
+    let ops = r.body["Operations"].as_array().unwrap();
+    assert_eq!(ops.len(), 1, "{}", r.body);
+    assert_eq!(ops[0]["status"], "409");
+    assert_eq!(ops[0]["response"]["scimType"], "uniqueness");
+    let r =
+        c.call(Method::GET, "/Users?filter=userName%20eq%20%22never@example.com%22", None).await;
+    assert_eq!(r.body["totalResults"], 0);
+}
+
+#[tokio::test]
+async fn bulk_limits_are_enforced_and_bulk_is_off_in_onepassword() {
+    let two = Profile::rfc().with_overrides(&json!({"bulk_max_operations": 2})).unwrap();
+    let c = Client::start(two).await;
+    let op = json!({"method": "DELETE", "path": "/Users/x"});
+    let r = c.call(Method::POST, "/Bulk", bulk(json!([op, op, op]))).await;
+    assert_scim_error(&r, 413, Some("tooMany"));
+    let big = "x".repeat(1 << 20);
+    let r = c
+        .call(Method::POST, "/Bulk", bulk(json!([{"method": "POST", "path": "/Users", "bulkId": "b", "data": {"userName": big}}])))
+        .await;
+    assert_scim_error(&r, 413, Some("tooMany"));
+    let r = c.call(Method::POST, "/Bulk", bulk(json!([{"method": "GET", "path": "/Users"}]))).await;
+    assert_scim_error(&r, 400, Some("invalidSyntax"));
+
+    let c = Client::start(Profile::onepassword()).await;
+    let spc = c.call(Method::GET, "/ServiceProviderConfig", None).await;
+    assert_eq!(
+        spc.body["bulk"],
+        json!({"supported": false, "maxOperations": 0, "maxPayloadSize": 0})
+    );
+    let r = c.call(Method::POST, "/Bulk", bulk(json!([op]))).await;
+    assert_scim_error(&r, 501, None);
+}

@@ -7,7 +7,7 @@ use scim::{ScimError, messages};
 use serde_json::{Value, json};
 
 use super::error::{ApiError, scim_response};
-use super::extract::{BaseUrl, ResourceId, ScimTenant};
+use super::extract::{BaseUrl, MAX_BODY_BYTES, ResourceId, ScimTenant};
 use super::{list, read, schemas};
 use crate::profile::Profile;
 
@@ -30,7 +30,7 @@ pub fn service_provider_config_document(p: &Profile, base: &BaseUrl) -> Value {
             "schemas": [messages::SERVICE_PROVIDER_CONFIG],
             "meta": {"resourceType": "ServiceProviderConfig", "location": "/scim/v2/ServiceProviderConfig"},
             "patch": {"supported": true},
-            "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+            "bulk": bulk(p),
             "filter": {"supported": true, "maxResults": list::MAX_RESULTS},
             "changePassword": {"supported": false},
             "sort": {"supported": p.sort},
@@ -51,7 +51,7 @@ pub fn service_provider_config_document(p: &Profile, base: &BaseUrl) -> Value {
             "location": format!("{base}/ServiceProviderConfig"),
         },
         "patch": {"supported": true},
-        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": bulk(p),
         "filter": {"supported": true, "maxResults": list::MAX_RESULTS},
         "changePassword": {"supported": false},
         "sort": {"supported": p.sort},
@@ -63,6 +63,17 @@ pub fn service_provider_config_document(p: &Profile, base: &BaseUrl) -> Value {
             "type": "oauthbearertoken",
             "primary": true,
         }],
+    })
+}
+
+/// The `bulk` feature: the switch's operation limit and the body size limit, or the recorded
+/// zeros when Bulk is off.
+fn bulk(p: &Profile) -> Value {
+    let on = p.bulk_max_operations > 0;
+    json!({
+        "supported": on,
+        "maxOperations": p.bulk_max_operations,
+        "maxPayloadSize": if on { MAX_BODY_BYTES } else { 0 },
     })
 }
 

@@ -19,6 +19,7 @@ use serde_json::Value;
 use crate::state::{Emulator, SharedTenant};
 use crate::tenant::Tenant;
 
+pub mod bulk;
 pub mod discovery;
 pub mod error;
 pub mod etag;
@@ -111,6 +112,7 @@ fn resource_routes(p: &str) -> Router<Emulator> {
             ),
         )
         .route(&format!("{p}/.search"), with_405(post(search_all)))
+        .route(&format!("{p}/Bulk"), with_405(post(bulk::post)))
         .route(
             &format!("{p}/ServiceProviderConfig"),
             with_405(get(discovery::service_provider_config)),
