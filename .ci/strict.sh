@@ -22,7 +22,7 @@ python3 -m venv "$work/venv"
     "scim-sanity==0.7.4"
 
 echo "== strict: building and starting serve --profile rfc"
-cargo build --locked --quiet -p harness --bin scimulator
+cargo build --locked --quiet -p scimulator --bin scimulator
 target/debug/scimulator serve --profile rfc --port 0 --clock manual --id-seed 18 \
     --ready-file "$work/ready.json" >"$work/serve.log" 2>&1 &
 server_pid=$!
