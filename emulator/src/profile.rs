@@ -62,6 +62,34 @@ pub enum V3Params {
     PageSize,
 }
 
+/// The shape of the ids the server issues to new users and groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdFormat {
+    /// 26-character base32 (users upper-case, groups lower-case), as 1Password issues them.
+    Base32,
+    /// RFC 4122 version-4 UUIDs (lower-case, hyphenated), as most SCIM servers issue them.
+    Uuid,
+}
+
+impl IdFormat {
+    /// A new user id of this shape from `ids`.
+    pub fn user_id(self, ids: &mut crate::ids::IdGenerator) -> String {
+        match self {
+            IdFormat::Base32 => ids.upper_id(),
+            IdFormat::Uuid => ids.uuid(),
+        }
+    }
+
+    /// A new group id of this shape from `ids`.
+    pub fn group_id(self, ids: &mut crate::ids::IdGenerator) -> String {
+        match self {
+            IdFormat::Base32 => ids.lower_id(),
+            IdFormat::Uuid => ids.uuid(),
+        }
+    }
+}
+
 /// Every fidelity switch. Field names are the public switch names (snake_case).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -119,6 +147,19 @@ pub struct Profile {
     /// `/Schemas` and `/ResourceTypes` describe everything stored (core User with all
     /// attributes, the enterprise extension, Group) instead of the recorded bridge documents.
     pub full_discovery: bool,
+    /// `sortBy`/`sortOrder` are honoured and advertised (RFC 7644 §3.4.2.3); otherwise ignored.
+    pub sort: bool,
+    /// ETags: `meta.version`, the `ETag` header, `If-None-Match` and `If-Match` (RFC 7644
+    /// §3.14); otherwise no version and the conditional headers are ignored.
+    pub etag: bool,
+    /// PATCH `remove` of `active` unassigns it (the state is kept, `active` is no longer
+    /// returned until set again); otherwise it is refused with 400 `mutability`.
+    pub unassign_removed_active: bool,
+    /// The shape of new user and group ids.
+    pub id_format: IdFormat,
+    /// `POST /Bulk` (RFC 7644 §3.7) accepts up to this many operations; 0 means Bulk is not
+    /// supported (501, advertised as unsupported).
+    pub bulk_max_operations: usize,
 }
 
 impl Default for Profile {
@@ -156,6 +197,11 @@ impl Profile {
             msp_account: false,
             patch_creates_missing_value_path: true,
             full_discovery: false,
+            sort: false,
+            etag: false,
+            unassign_removed_active: false,
+            id_format: IdFormat::Base32,
+            bulk_max_operations: 0,
         }
     }
 
@@ -171,6 +217,11 @@ impl Profile {
             discovery_start_index_zero: false,
             patch_creates_missing_value_path: false,
             full_discovery: true,
+            sort: true,
+            etag: true,
+            unassign_removed_active: true,
+            id_format: IdFormat::Uuid,
+            bulk_max_operations: 1000,
             ..Profile::onepassword()
         }
     }

@@ -411,7 +411,8 @@ async fn auth_prefixes_ping_health_and_discovery() {
     assert_eq!(group["meta"]["location"], format!("/scim/v2/Schemas/{}", scim::messages::GROUP));
 
     // The strict profile advertises exactly the scim crate's RFC 7643 definitions, which are
-    // what it enforces; Group's displayName is marked required, as the emulator requires it.
+    // what it enforces; Group's displayName is marked required, as the emulator requires it,
+    // and members.display readOnly, as the emulator derives it.
     let rfc = Client::start(Profile::rfc()).await;
     let (_, sc) = rfc.call(Method::GET, "/Schemas", None).await;
     assert_eq!(sc["totalResults"], 3);
@@ -426,6 +427,9 @@ async fn auth_prefixes_ping_health_and_discovery() {
     assert_eq!(without_meta(&docs[1]), scim::schema::enterprise_user().to_json());
     let mut group = scim::schema::core_group();
     group.attributes[0].required = true;
+    // members.display is filled by the server from the member's displayName: readOnly.
+    assert_eq!(group.attributes[1].sub_attributes[3].name, "display");
+    group.attributes[1].sub_attributes[3].mutability = scim::schema::Mutability::ReadOnly;
     assert_eq!(without_meta(&docs[2]), group.to_json());
     assert_eq!(docs[2]["attributes"][0]["name"], "displayName");
     // Removing an attribute the schema marks required is refused.

@@ -239,6 +239,7 @@ impl Account {
                 pending_email_change: u.pending_email_change,
                 attrs: attrs.into(),
                 rendered: RenderMemo::default(),
+                active_unassigned: false,
             };
             if user.state == UserState::TransferStarted && user.signed_up_at.is_some() {
                 account.awaiting_confirmation.push(id.clone());
@@ -440,7 +441,7 @@ impl Account {
         if profile.user_payload != UserPayload::Full {
             user::derive_names(&mut attrs, None);
         }
-        let id = ids.upper_id();
+        let id = profile.id_format.user_id(ids);
         let user = User {
             id: id.clone(),
             user_name: user_name.clone(),
@@ -453,6 +454,7 @@ impl Account {
             pending_email_change: None,
             attrs: attrs.into(),
             rendered: RenderMemo::default(),
+            active_unassigned: false,
         };
         let user_ref = user.to_ref();
         self.insert_user(user);
@@ -526,7 +528,10 @@ impl Account {
                 self.by_external_id.entry(e).or_default().push(id.to_owned());
             }
         }
-        if name_changed || attrs_changed || was_active != wants {
+        // Giving `active` a value assigns it again; only the caller unassigns it.
+        let reassigned = input.active.is_some() && u.active_unassigned;
+        u.active_unassigned &= input.active.is_none();
+        if name_changed || attrs_changed || was_active != wants || reassigned {
             u.last_modified = now;
         }
         if name_changed {
@@ -764,7 +769,7 @@ impl Account {
             return Err(AccountError::InvalidValue("displayName is required".into()));
         }
         let members = self.check_members(input.members.unwrap_or_default(), None, profile)?;
-        let id = ids.lower_id();
+        let id = profile.id_format.group_id(ids);
         let group = Group {
             id: id.clone(),
             display_name,
@@ -840,6 +845,19 @@ impl Account {
 
     /// A stored user to change. Empties the user's [`RenderMemo`] first: every change to a
     /// stored user comes through here (or clears it itself), so no reader sees a stale rendering.
+    /// Unassigns SCIM `active` (RFC 7644 §3.5.2.2 `remove`): the user's state stays as it is,
+    /// only the attribute stops being returned. Returns whether anything changed.
+    pub fn unassign_active(&mut self, id: &str, now: DateTime<Utc>) -> Result<bool, AccountError> {
+        self.manageable_user(id)?;
+        let u = self.user_mut(id)?;
+        if u.active_unassigned {
+            return Ok(false);
+        }
+        u.active_unassigned = true;
+        u.last_modified = now;
+        Ok(true)
+    }
+
     fn user_mut(&mut self, id: &str) -> Result<&mut User, AccountError> {
         let u = self.users.get_mut(id).ok_or_else(|| AccountError::UserNotFound(id.to_owned()))?;
         u.rendered.clear();
@@ -916,6 +934,7 @@ impl Account {
             pending_email_change: None,
             attrs: attrs.into(),
             rendered: RenderMemo::default(),
+            active_unassigned: false,
         });
         self.add_member_raw(GroupKind::Owners, &id);
         self.add_member_raw(GroupKind::TeamMembers, &id);

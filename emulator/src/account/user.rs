@@ -87,6 +87,10 @@ pub struct User {
     pub attrs: Attributes,
     /// The user as the bridge's sparse payload renders it, kept once a request has rendered it.
     pub rendered: RenderMemo,
+    /// SCIM `active` was removed by a PATCH (the `unassign_removed_active` switch): the state
+    /// is unchanged, but full payloads omit `active` until a request gives it a value again.
+    /// Not part of exports (a reloaded user has `active` assigned).
+    pub active_unassigned: bool,
 }
 
 /// A user's rendering, memoised: filled by the first read that needs it and emptied by every

@@ -39,6 +39,7 @@ pub fn app(emulator: Emulator) -> Control<Router> {
         .merge(scim::routes())
         .merge(events::routes())
         .nest("/__admin", admin::routes(&emulator))
+        .fallback(scim::discovery::not_found)
         .with_state(emulator.clone());
     ControlLayer::new(emulator).layer(routes)
 }

@@ -24,24 +24,48 @@ pub struct ScimTenant {
     pub base_url: BaseUrl,
 }
 
-/// The base of the bridge's resource URLs, `http://{host}/scim/v2`, from a request's `Host`
-/// header (`localhost` without one). Kept as the header and written only where a payload
-/// holds a URL (`meta.location`, `$ref`, `Location`): the sparse shape every GET of the
+/// The base URL the client used, `http://{host}{prefix}`: the request's `Host` header
+/// (`localhost` without one) and the prefix it came in under (`/scim/v2`, `/scim` or none), so
+/// `meta.location`, `$ref` and `Location` point under the same base (RFC 7644 §3.1). Kept as
+/// the header and written only where a payload holds a URL: the sparse shape every GET of the
 /// default profile returns holds none, and formatting it up front was a tenth of such a GET.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct BaseUrl {
     host: Option<HeaderValue>,
+    prefix: &'static str,
+}
+
+impl Default for BaseUrl {
+    fn default() -> Self {
+        BaseUrl { host: None, prefix: "/scim/v2" }
+    }
 }
 
 impl BaseUrl {
+    /// The base URL of a request for `path` with this `Host` header.
+    pub fn new(host: Option<HeaderValue>, path: &str) -> BaseUrl {
+        BaseUrl { host, prefix: route_prefix(path) }
+    }
+
     fn host(&self) -> &str {
         self.host.as_ref().and_then(|h| h.to_str().ok()).unwrap_or("localhost")
     }
 }
 
+/// The prefix (`/scim/v2`, `/scim` or `""`) the SCIM routes for `path` are registered under.
+pub fn route_prefix(path: &str) -> &'static str {
+    if path.starts_with("/scim/v2/") {
+        "/scim/v2"
+    } else if path.starts_with("/scim/") {
+        "/scim"
+    } else {
+        ""
+    }
+}
+
 impl std::fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "http://{}/scim/v2", self.host())
+        write!(f, "http://{}{}", self.host(), self.prefix)
     }
 }
 
@@ -60,7 +84,7 @@ impl FromRequestParts<Emulator> for ScimTenant {
         match resolved {
             Some((tenant, TokenKind::Scim)) => Ok(ScimTenant {
                 tenant,
-                base_url: BaseUrl { host: parts.headers.get(header::HOST).cloned() },
+                base_url: BaseUrl::new(parts.headers.get(header::HOST).cloned(), parts.uri.path()),
             }),
             Some((_, TokenKind::Events)) => Err(ApiError(ScimError::unauthorized(
                 "this is an Events API token; the SCIM bridge needs its own bearer token",
@@ -71,8 +95,8 @@ impl FromRequestParts<Emulator> for ScimTenant {
 }
 
 /// The query parameters SCIM reads take (RFC 7644 §3.4.2 and §3.9): `filter`, `startIndex`,
-/// `count`, `attributes` and `excludedAttributes`, percent-decoded (`+` as a space, invalid
-/// UTF-8 replaced). Parameter names match ASCII-case-insensitively, as the bridge's do; when
+/// `count`, `attributes`, `excludedAttributes`, `sortBy` and `sortOrder`, percent-decoded (`+`
+/// as a space, invalid UTF-8 replaced). Parameter names match ASCII-case-insensitively, as the bridge's do; when
 /// one is given twice the last wins; others are ignored. Never rejects: a bad value is reported
 /// by whoever reads it, naming the parameter.
 ///
@@ -92,6 +116,10 @@ pub struct ReadQuery {
     pub attributes: Option<String>,
     /// `excludedAttributes`.
     pub excluded_attributes: Option<String>,
+    /// `sortBy`.
+    pub sort_by: Option<String>,
+    /// `sortOrder`.
+    pub sort_order: Option<String>,
 }
 
 impl ReadQuery {
@@ -137,6 +165,10 @@ impl ReadQuery {
             Some(&mut self.attributes)
         } else if is("excludedAttributes") {
             Some(&mut self.excluded_attributes)
+        } else if is("sortBy") {
+            Some(&mut self.sort_by)
+        } else if is("sortOrder") {
+            Some(&mut self.sort_order)
         } else {
             None
         }
@@ -341,6 +373,7 @@ mod tests {
                 count: some("3"),
                 attributes: some("userName,emails"),
                 excluded_attributes: some("groups"),
+                ..ReadQuery::default()
             }
         );
         // The last of a repeated parameter wins; names match in any ASCII case, also when
@@ -389,9 +422,14 @@ mod tests {
     #[test]
     fn base_urls_are_written_from_the_host_header() {
         assert_eq!(
-            BaseUrl { host: Some(HeaderValue::from_static("127.0.0.1:3002")) }.to_string(),
+            BaseUrl::new(Some(HeaderValue::from_static("127.0.0.1:3002")), "/scim/v2/Users")
+                .to_string(),
             "http://127.0.0.1:3002/scim/v2"
         );
+        let h = || Some(HeaderValue::from_static("h"));
+        assert_eq!(BaseUrl::new(h(), "/scim/Groups/x").to_string(), "http://h/scim");
+        assert_eq!(BaseUrl::new(h(), "/Users").to_string(), "http://h");
+        assert_eq!(BaseUrl::new(h(), "/scim/v2x/Users").to_string(), "http://h/scim");
         assert_eq!(BaseUrl::default().to_string(), "http://localhost/scim/v2");
     }
 }

@@ -1,6 +1,6 @@
 //! `/Groups`: thin handlers over the account domain.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scim::{ScimError, messages};
 use serde_json::{Map, Value, json};
@@ -10,7 +10,7 @@ use super::extract::{BaseUrl, ReadQuery, ResourceId, ScimBody, ScimTenant};
 use super::list::{self, ListParams, Listing};
 use super::patch::{self, PatchOptions};
 use super::render::Rendered;
-use super::{read, render, resource, schemas, write};
+use super::{etag, read, render, resource, schemas, sort, write};
 use crate::account::{AccountError, Group, GroupInput};
 use crate::profile::Profile;
 use crate::tenant::Tenant;
@@ -38,6 +38,23 @@ pub(super) fn search(
             ids.push(g.id.clone());
         }
     }
+    // `sortBy` (the `sort` switch): the matches in key order, not shuffled.
+    let shuffle = match (&params.sort, profile.sort) {
+        (Some(spec), true) => {
+            let mut keyed: Vec<(sort::SortKey, String)> = ids
+                .into_iter()
+                .filter_map(|id| account.group(&id).map(|g| (g, id)))
+                .map(|(g, id)| {
+                    let doc = render::group(g, account, profile, base);
+                    (sort::key(&doc, &spec.path, &schemas::GROUP), id)
+                })
+                .collect();
+            sort::sort_by_keys(&mut keyed, spec.descending);
+            ids = keyed.into_iter().map(|(_, id)| id).collect();
+            None
+        }
+        _ => shuffle,
+    };
     let resources = list::page_positions(ids.len(), &params, shuffle)
         .filter_map(|i| account.group(&ids[i]))
         .map(|g| Rendered::Tree(params.projection.apply(render::group(g, account, profile, base))))
@@ -72,16 +89,54 @@ fn render_one(t: &Tenant, id: &str, base: &BaseUrl, q: &ReadQuery) -> Result<Val
     Ok(params.projection.apply(render::group(g, &t.account, &t.profile, base)))
 }
 
+/// The group's current version when the profile has ETags.
+fn current_version(t: &Tenant, id: &str) -> Result<Option<String>, ApiError> {
+    if !t.profile.etag {
+        return Ok(None);
+    }
+    let g = visible_group(t, id)?;
+    Ok(Some(render::group_version(g, &t.account, &t.profile)))
+}
+
+/// `If-Match` against the group's current version (the `etag` switch): 412 before any change.
+fn check_if_match(t: &Tenant, id: &str, headers: &HeaderMap) -> Result<(), ApiError> {
+    match current_version(t, id)? {
+        Some(v) => etag::check_if_match(headers, &v),
+        None => Ok(()),
+    }
+}
+
+/// The response carrying group `id` (projected by `q`), with its `ETag` when the profile has
+/// them.
+fn group_response(
+    t: &Tenant,
+    status: StatusCode,
+    id: &str,
+    base: &BaseUrl,
+    q: &ReadQuery,
+) -> Result<Response, ApiError> {
+    let body = render_one(t, id, base, q)?;
+    let mut resp = scim_response(status, &body);
+    if let Some(v) = current_version(t, id)? {
+        etag::set(&mut resp, &v);
+    }
+    Ok(resp)
+}
+
 /// `GET /Groups/{id}`.
 pub async fn get(
     auth: ScimTenant,
     ResourceId(id): ResourceId,
     q: ReadQuery,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let t = read(&auth.tenant);
-    let body = render_one(&t, &id, &auth.base_url, &q)?;
-    drop(t);
-    Ok(scim_response(StatusCode::OK, &body))
+    if let Some(v) = current_version(&t, &id)?
+        && let Some(resp) = etag::not_modified(&headers, &v)
+    {
+        return Ok(resp);
+    }
+    group_response(&t, StatusCode::OK, &id, &auth.base_url, &q)
 }
 
 /// Reads a group document (after normalisation) into domain input. `members` absent means
@@ -120,18 +175,21 @@ fn group_input(doc: Map<String, Value>) -> Result<GroupInput, ApiError> {
 }
 
 /// `POST /Groups`.
-pub async fn create(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
+pub async fn create(
+    auth: ScimTenant,
+    q: ReadQuery,
+    ScimBody(body): ScimBody,
+) -> Result<Response, ApiError> {
     let input = group_input(resource::body_object(body)?)?;
     let mut guard = write(&auth.tenant);
     let t = &mut *guard;
     let now = t.clock.now();
     let (id, changes) = t.account.create_group(input, &t.profile, &mut t.ids, now)?;
     t.record(&changes);
-    let body = render_one(t, &id, &auth.base_url, &ReadQuery::default())?;
     let created = t.profile.post_returns_201;
-    drop(guard);
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-    let mut resp = scim_response(status, &body);
+    let mut resp = group_response(t, status, &id, &auth.base_url, &q)?;
+    drop(guard);
     if created && let Ok(loc) = HeaderValue::from_str(&format!("{}/Groups/{id}", auth.base_url)) {
         resp.headers_mut().insert(header::LOCATION, loc);
     }
@@ -142,6 +200,8 @@ pub async fn create(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Respon
 pub async fn replace(
     auth: ScimTenant,
     ResourceId(id): ResourceId,
+    q: ReadQuery,
+    headers: HeaderMap,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ApiError> {
     let doc = resource::body_object(body)?;
@@ -150,22 +210,24 @@ pub async fn replace(
     let mut guard = write(&auth.tenant);
     let t = &mut *guard;
     visible_group(t, &id)?;
+    check_if_match(t, &id, &headers)?;
     let now = t.clock.now();
     let changes = t.account.replace_group(&id, input, &t.profile, now)?;
     t.record(&changes);
-    let body = render_one(t, &id, &auth.base_url, &ReadQuery::default())?;
-    drop(guard);
-    Ok(scim_response(StatusCode::OK, &body))
+    group_response(t, StatusCode::OK, &id, &auth.base_url, &q)
 }
 
 /// `PATCH /Groups/{id}`: Okta and Entra membership shapes, renames.
 pub async fn patch(
     auth: ScimTenant,
     ResourceId(id): ResourceId,
+    q: ReadQuery,
+    headers: HeaderMap,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ApiError> {
     let mut guard = write(&auth.tenant);
     let t = &mut *guard;
+    check_if_match(t, &id, &headers)?;
     let g = visible_group(t, &id)?;
     let mut doc = g.attrs.clone();
     doc.insert("displayName".into(), Value::String(g.display_name.clone()));
@@ -180,19 +242,22 @@ pub async fn patch(
     let now = t.clock.now();
     let changes = t.account.replace_group(&id, input, &t.profile, now)?;
     t.record(&changes);
-    let body = render_one(t, &id, &auth.base_url, &ReadQuery::default())?;
-    drop(guard);
-    Ok(scim_response(StatusCode::OK, &body))
+    group_response(t, StatusCode::OK, &id, &auth.base_url, &q)
 }
 
 /// `DELETE /Groups/{id}`.
-pub async fn delete(auth: ScimTenant, ResourceId(id): ResourceId) -> Result<Response, ApiError> {
+pub async fn delete(
+    auth: ScimTenant,
+    ResourceId(id): ResourceId,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let mut guard = write(&auth.tenant);
     let t = &mut *guard;
     if visible_group(t, &id).is_err() && !t.profile.delete_unknown_is_404 {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     visible_group(t, &id)?;
+    check_if_match(t, &id, &headers)?;
     let changes = t.account.delete_group(&id)?;
     t.record(&changes);
     drop(guard);

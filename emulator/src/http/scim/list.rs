@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::extract::ReadQuery;
 use super::render::{Projection, Rendered};
+use super::sort::SortSpec;
 use crate::ids::IdGenerator;
 use crate::profile::Profile;
 
@@ -25,6 +26,8 @@ pub struct ListParams {
     pub count: usize,
     /// `attributes` / `excludedAttributes`.
     pub projection: Projection,
+    /// `sortBy` / `sortOrder` (applied only when the profile's `sort` switch is on).
+    pub sort: Option<SortSpec>,
 }
 
 fn parse_int(name: &str, raw: &str) -> Result<i64, ScimError> {
@@ -58,20 +61,23 @@ impl ListParams {
                 .unwrap_or(0)
                 .min(MAX_RESULTS),
             projection: Projection::parse(attributes, excluded, core),
+            sort: None,
         })
     }
 
     /// From a request's query parameters.
     pub fn from_query(q: &ReadQuery, core: &str) -> Result<ListParams, ScimError> {
         let int = |name: &str, raw: &Option<String>| raw.as_deref().map(|v| parse_int(name, v));
-        ListParams::build(
+        let mut params = ListParams::build(
             q.filter.as_deref(),
             int("startIndex", &q.start_index).transpose()?,
             int("count", &q.count).transpose()?,
             q.attributes.as_deref(),
             q.excluded_attributes.as_deref(),
             core,
-        )
+        )?;
+        params.sort = SortSpec::parse(q.sort_by.as_deref(), q.sort_order.as_deref())?;
+        Ok(params)
     }
 
     /// From a `POST .search` SearchRequest body.
@@ -110,14 +116,23 @@ impl ListParams {
             Some(_) => return Err(ScimError::invalid_filter("filter must be a string")),
         };
         let (attrs, excluded) = (list("attributes")?, list("excludedAttributes")?);
-        ListParams::build(
+        let text = |k: &str| -> Result<Option<&str>, ScimError> {
+            match body.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.as_str())),
+                Some(_) => Err(ScimError::invalid_value(format!("{k} must be a string"))),
+            }
+        };
+        let mut params = ListParams::build(
             filter,
             int("startIndex")?,
             int("count")?,
             attrs.as_deref(),
             excluded.as_deref(),
             core,
-        )
+        )?;
+        params.sort = SortSpec::parse(text("sortBy")?, text("sortOrder")?)?;
+        Ok(params)
     }
 }
 

@@ -19,8 +19,10 @@ use serde_json::Value;
 use crate::state::{Emulator, SharedTenant};
 use crate::tenant::Tenant;
 
+pub mod bulk;
 pub mod discovery;
 pub mod error;
+pub mod etag;
 pub mod extract;
 pub mod groups;
 pub mod list;
@@ -28,6 +30,7 @@ pub mod patch;
 pub mod render;
 pub mod resource;
 pub mod schemas;
+pub mod sort;
 pub mod users;
 
 use error::{ApiError, scim_response};
@@ -109,6 +112,7 @@ fn resource_routes(p: &str) -> Router<Emulator> {
             ),
         )
         .route(&format!("{p}/.search"), with_405(post(search_all)))
+        .route(&format!("{p}/Bulk"), with_405(post(bulk::post)))
         .route(
             &format!("{p}/ServiceProviderConfig"),
             with_405(get(discovery::service_provider_config)),
@@ -118,7 +122,7 @@ fn resource_routes(p: &str) -> Router<Emulator> {
         .route(&format!("{p}/Schemas"), with_405(get(discovery::schemas_list)))
         .route(&format!("{p}/Schemas/{{id}}"), with_405(get(discovery::schema)))
         .route(&format!("{p}/health"), with_405(get(discovery::health)))
-        .route(&format!("{p}/ping"), get(discovery::ping))
+        .route(&format!("{p}/ping"), with_405(get(discovery::ping)))
 }
 
 /// SCIM routes (and `/ping`, `/health`) under `/`, `/scim/` and `/scim/v2/`.

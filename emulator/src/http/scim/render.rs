@@ -8,6 +8,7 @@ use serde::ser::{Error as _, Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
+use super::etag;
 use super::extract::BaseUrl;
 use crate::account::{Account, Group, Peek, PeekEmail, PeekName, User, display_name};
 use crate::profile::{Profile, UserPayload};
@@ -245,7 +246,9 @@ pub fn full_user(u: &User, account: &Account, profile: &Profile, base: &BaseUrl)
             o.insert(k, v);
         }
     }
-    o.insert("active".into(), Value::Bool(u.active()));
+    if !u.active_unassigned {
+        o.insert("active".into(), Value::Bool(u.active()));
+    }
     let groups: Vec<Value> = account
         .groups_of(&u.id)
         .filter(|g| visible(g, profile))
@@ -263,16 +266,34 @@ pub fn full_user(u: &User, account: &Account, profile: &Profile, base: &BaseUrl)
             "created": ts(u.created),
             "lastModified": ts(u.last_modified),
             "location": format!("{base}/Users/{}", u.id),
-            "version": version(u.last_modified),
         }),
     );
-    Value::Object(o)
+    let mut doc = Value::Object(o);
+    doc["meta"]["version"] =
+        json!(if profile.etag { etag::content_version(&doc) } else { version(u.last_modified) });
+    doc
+}
+
+/// The user's entity tag (the `etag` switch): its full rendering's `meta.version`, whatever
+/// payload shape responses use.
+pub fn user_version(u: &User, account: &Account, profile: &Profile) -> String {
+    let doc = full_user(u, account, profile, &BaseUrl::default());
+    doc["meta"]["version"].as_str().unwrap_or_default().to_owned()
+}
+
+/// The group's entity tag (the `etag` switch): its full rendering's `meta.version`.
+pub fn group_version(g: &Group, account: &Account, profile: &Profile) -> String {
+    let doc = group_doc(g, account, profile, &BaseUrl::default(), true);
+    doc["meta"]["version"].as_str().unwrap_or_default().to_owned()
 }
 
 /// A group. Recorded groups carry `created`/`lastModified` but no `location`; the full payload
 /// adds `location`, `version` and `externalId`.
 pub fn group(g: &Group, account: &Account, profile: &Profile, base: &BaseUrl) -> Value {
-    let full = profile.user_payload == UserPayload::Full;
+    group_doc(g, account, profile, base, profile.user_payload == UserPayload::Full)
+}
+
+fn group_doc(g: &Group, account: &Account, profile: &Profile, base: &BaseUrl, full: bool) -> Value {
     let mut o = Map::new();
     o.insert("schemas".into(), json!([messages::GROUP]));
     o.insert("id".into(), Value::String(g.id.clone()));
@@ -287,7 +308,18 @@ pub fn group(g: &Group, account: &Account, profile: &Profile, base: &BaseUrl) ->
             .members
             .iter()
             .map(|m| match account.user(m) {
-                Some(u) => json!({"value": m, "display": u.display_name(), "$ref": format!("{base}/Users/{m}"), "type": "User"}),
+                Some(u) => {
+                    let mut member = Map::with_capacity(4);
+                    member.insert("value".into(), Value::String(m.clone()));
+                    // A user without a display name has no `display`: omitted, not "".
+                    let display = u.display_name();
+                    if !display.is_empty() {
+                        member.insert("display".into(), Value::String(display));
+                    }
+                    member.insert("$ref".into(), Value::String(format!("{base}/Users/{m}")));
+                    member.insert("type".into(), Value::String("User".into()));
+                    Value::Object(member)
+                }
                 None => json!({"value": m, "$ref": format!("{base}/Groups/{m}"), "type": "Group"}),
             })
             .collect();
@@ -300,10 +332,17 @@ pub fn group(g: &Group, account: &Account, profile: &Profile, base: &BaseUrl) ->
     });
     if full {
         meta["location"] = json!(format!("{base}/Groups/{}", g.id));
-        meta["version"] = json!(version(g.last_modified));
     }
     o.insert("meta".into(), meta);
-    Value::Object(o)
+    let mut doc = Value::Object(o);
+    if full {
+        doc["meta"]["version"] = json!(if profile.etag {
+            etag::content_version(&doc)
+        } else {
+            version(g.last_modified)
+        });
+    }
+    doc
 }
 
 /// A group as the evaluator sees it: everything stored, regardless of payload shape.

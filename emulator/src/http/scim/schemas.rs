@@ -15,12 +15,23 @@ use scim::schema::{
 };
 use serde_json::{Value, json};
 
-/// RFC 7643 core Group, with `displayName` required.
+use super::extract::BaseUrl;
+
+/// RFC 7643 core Group, with `displayName` required and `members.display` readOnly: the
+/// server fills it from the member's own displayName (and omits it when there is none), so
+/// a `display` a client sends is not what comes back.
 fn group_schema() -> Schema {
     let mut group = core_group();
     for a in &mut group.attributes {
         if a.name == "displayName" {
             a.required = true;
+        }
+        if a.name == "members" {
+            for sub in &mut a.sub_attributes {
+                if sub.name == "display" {
+                    sub.mutability = Mutability::ReadOnly;
+                }
+            }
         }
     }
     group
@@ -112,7 +123,9 @@ fn onepassword_group() -> Schema {
 
 /// The `/Schemas` resources: the recorded 1Password documents, or (with `full`) everything the
 /// emulator stores: core User, the enterprise extension, and Group.
-pub fn schema_documents(full: bool) -> Vec<Value> {
+/// The recorded documents' `meta.location` is the relative `/scim/v2/Schemas/<urn>`; the full
+/// ones' is absolute under `base`.
+pub fn schema_documents(full: bool, base: &BaseUrl) -> Vec<Value> {
     let schemas = if full {
         vec![core_user(), enterprise_user(), group_schema()]
     } else {
@@ -122,7 +135,11 @@ pub fn schema_documents(full: bool) -> Vec<Value> {
         .iter()
         .map(|schema| {
             let mut doc = schema.to_json();
-            let location = format!("/scim/v2/Schemas/{}", schema.id);
+            let location = if full {
+                format!("{base}/Schemas/{}", schema.id)
+            } else {
+                format!("/scim/v2/Schemas/{}", schema.id)
+            };
             doc["meta"] = json!({"resourceType": "Schema", "location": location});
             doc
         })

@@ -1,6 +1,6 @@
 //! `/Users`: thin handlers over the account domain.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scim::{ScimError, messages};
 use serde_json::{Map, Value};
@@ -10,7 +10,7 @@ use super::extract::{BaseUrl, ReadQuery, ResourceId, ScimBody, ScimTenant};
 use super::list::{self, IndexedLookup, ListParams, Listing};
 use super::patch::{self, PatchOptions};
 use super::render::Rendered;
-use super::{read, render, resource, schemas, write};
+use super::{etag, read, render, resource, schemas, sort, write};
 use crate::account::{AccountError, User, UserInput};
 use crate::profile::DuplicateUserName;
 use crate::tenant::Tenant;
@@ -56,6 +56,29 @@ pub(super) fn search<'a>(
             }
         },
     };
+    // `sortBy` (the `sort` switch): the matches in key order, which also fixes the order a
+    // shuffling profile would otherwise draw.
+    let (matched, shuffle) = match (&params.sort, profile.sort) {
+        (Some(spec), true) => {
+            let users: Vec<&'a User> = match matched {
+                Candidates::All => {
+                    account.user_ids().iter().filter_map(|id| account.user(id)).collect()
+                }
+                Candidates::One(u) => u.into_iter().collect(),
+                Candidates::Listed(users) => users,
+            };
+            let mut keyed: Vec<(sort::SortKey, &'a User)> = users
+                .into_iter()
+                .map(|u| {
+                    let doc = render::full_user(u, account, profile, base);
+                    (sort::key(&doc, &spec.path, &schemas::USER), u)
+                })
+                .collect();
+            sort::sort_by_keys(&mut keyed, spec.descending);
+            (Candidates::Listed(keyed.into_iter().map(|(_, u)| u).collect()), None)
+        }
+        _ => (matched, shuffle),
+    };
     let total = match &matched {
         Candidates::All => account.user_ids().len(),
         Candidates::One(u) => usize::from(u.is_some()),
@@ -98,11 +121,32 @@ fn user_response(
     let u = t.account.user(id).ok_or(AccountError::UserNotFound(id.to_owned()))?;
     let params = ListParams::from_query(q, messages::USER)?;
     let doc = render::user_resource(u, &t.account, &t.profile, base, &params.projection);
-    Ok(match doc {
+    let mut resp = match doc {
         // The kept text is the body itself: shared, not copied.
         Rendered::Raw(text) => scim_bytes_response(status, text.clone()),
         Rendered::Tree(tree) => scim_response(status, &tree),
-    })
+    };
+    if t.profile.etag {
+        etag::set(&mut resp, &render::user_version(u, &t.account, &t.profile));
+    }
+    Ok(resp)
+}
+
+/// The user's current version when the profile has ETags (for the conditional headers).
+fn current_version(t: &Tenant, id: &str) -> Result<Option<String>, ApiError> {
+    if !t.profile.etag {
+        return Ok(None);
+    }
+    let u = t.account.user(id).ok_or(AccountError::UserNotFound(id.to_owned()))?;
+    Ok(Some(render::user_version(u, &t.account, &t.profile)))
+}
+
+/// `If-Match` against the user's current version (the `etag` switch): 412 before any change.
+fn check_if_match(t: &Tenant, id: &str, headers: &HeaderMap) -> Result<(), ApiError> {
+    match current_version(t, id)? {
+        Some(v) => etag::check_if_match(headers, &v),
+        None => Ok(()),
+    }
 }
 
 /// `GET /Users/{id}`.
@@ -110,8 +154,14 @@ pub async fn get(
     auth: ScimTenant,
     ResourceId(id): ResourceId,
     q: ReadQuery,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let t = read(&auth.tenant);
+    if let Some(v) = current_version(&t, &id)?
+        && let Some(resp) = etag::not_modified(&headers, &v)
+    {
+        return Ok(resp);
+    }
     user_response(&t, StatusCode::OK, &id, &auth.base_url, &q)
 }
 
@@ -131,7 +181,11 @@ fn user_input(doc: Map<String, Value>) -> Result<UserInput, ApiError> {
 }
 
 /// `POST /Users`: invites a user.
-pub async fn create(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Response, ApiError> {
+pub async fn create(
+    auth: ScimTenant,
+    q: ReadQuery,
+    ScimBody(body): ScimBody,
+) -> Result<Response, ApiError> {
     let input = user_input(resource::body_object(body)?)?;
     let mut guard = write(&auth.tenant);
     let t = &mut *guard;
@@ -162,7 +216,7 @@ pub async fn create(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Respon
         }
         Err(e) => return Err(e.into()),
     };
-    let mut resp = user_response(t, status, &id, &auth.base_url, &ReadQuery::default())?;
+    let mut resp = user_response(t, status, &id, &auth.base_url, &q)?;
     let post_201 = status == StatusCode::CREATED;
     drop(guard);
     if post_201 && let Ok(loc) = HeaderValue::from_str(&format!("{}/Users/{id}", auth.base_url)) {
@@ -175,6 +229,8 @@ pub async fn create(auth: ScimTenant, ScimBody(body): ScimBody) -> Result<Respon
 pub async fn replace(
     auth: ScimTenant,
     ResourceId(id): ResourceId,
+    q: ReadQuery,
+    headers: HeaderMap,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ApiError> {
     let doc = resource::body_object(body)?;
@@ -182,40 +238,63 @@ pub async fn replace(
     let input = user_input(doc)?;
     let mut guard = write(&auth.tenant);
     let t = &mut *guard;
+    check_if_match(t, &id, &headers)?;
     let now = t.clock.now();
     let changes = t.account.replace_user(&id, input, &t.profile, &mut t.ids, now)?;
     t.record(&changes);
-    user_response(t, StatusCode::OK, &id, &auth.base_url, &ReadQuery::default())
+    user_response(t, StatusCode::OK, &id, &auth.base_url, &q)
 }
 
 /// `PATCH /Users/{id}`: applies the operations to a copy, then replaces.
 pub async fn patch(
     auth: ScimTenant,
     ResourceId(id): ResourceId,
+    q: ReadQuery,
+    headers: HeaderMap,
     ScimBody(body): ScimBody,
 ) -> Result<Response, ApiError> {
     let mut guard = write(&auth.tenant);
     let t = &mut *guard;
+    check_if_match(t, &id, &headers)?;
     let user = t.account.user(&id).ok_or(AccountError::UserNotFound(id.clone()))?;
     let mut doc = user.attrs.to_map();
-    doc.insert("active".into(), Value::Bool(user.active()));
+    let had_active = !user.active_unassigned;
+    if had_active {
+        doc.insert("active".into(), Value::Bool(user.active()));
+    }
     let opts =
         PatchOptions { create_missing_value_path: t.profile.patch_creates_missing_value_path };
     patch::apply(&mut doc, &body, &id, &schemas::USER, opts)?;
+    // `remove active`: unassigned (the state is kept) or refused, never silently ignored.
+    let removed_active = had_active && !doc.contains_key("active");
+    if removed_active && !t.profile.unassign_removed_active {
+        return Err(ScimError::mutability(
+            "attribute \"active\" cannot be removed; replace it with false to deactivate the user",
+        )
+        .into());
+    }
     let input = user_input(doc)?;
     let now = t.clock.now();
     let changes = t.account.replace_user(&id, input, &t.profile, &mut t.ids, now)?;
     t.record(&changes);
-    user_response(t, StatusCode::OK, &id, &auth.base_url, &ReadQuery::default())
+    if removed_active {
+        t.account.unassign_active(&id, now)?;
+    }
+    user_response(t, StatusCode::OK, &id, &auth.base_url, &q)
 }
 
 /// `DELETE /Users/{id}`: suspends (the real bridge) or removes.
-pub async fn delete(auth: ScimTenant, ResourceId(id): ResourceId) -> Result<Response, ApiError> {
+pub async fn delete(
+    auth: ScimTenant,
+    ResourceId(id): ResourceId,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let mut guard = write(&auth.tenant);
     let t = &mut *guard;
     if t.account.user(&id).is_none() && !t.profile.delete_unknown_is_404 {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
+    check_if_match(t, &id, &headers)?;
     let now = t.clock.now();
     let changes = t.account.delete_user(&id, &t.profile, now)?;
     t.record(&changes);
