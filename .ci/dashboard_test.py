@@ -12,6 +12,7 @@ fits a narrow window. Screenshots are kept (paths printed).
 Usage: dashboard_test.py SCIMULATOR_BINARY OUTPUT_DIR
 """
 
+import base64
 import json
 import os
 import subprocess
@@ -25,6 +26,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -99,7 +101,8 @@ def main():
     checks = Checks()
     try:
         driver = browser(workdir)
-        wait = WebDriverWait(driver, WAIT_S)
+        # Panels are redrawn when their data changes: an element read mid-redraw is retried.
+        wait = WebDriverWait(driver, WAIT_S, ignored_exceptions=[StaleElementReferenceException])
         base, scim, admin = info["url"], info["scim_url"], info["admin_token"]
         dashboard = info["dashboard_url"]
         assert dashboard.startswith(f"{base}/__admin/ui#token="), dashboard
@@ -199,11 +202,13 @@ def main():
             wait.until(lambda d: "column 10" in q("#filter-error").text)
             box.clear()
             box.send_keys('userName sw "erin"', Keys.ENTER)
-            wait.until(lambda d: [r.get_attribute("data-user") for r in qs("#users-table tbody tr[data-user]")]
-                       == ["erin@example.com"])
+            shown = lambda: driver.execute_script(
+                "return [...document.querySelectorAll('#users-table tbody tr[data-user]')]"
+                ".map(r => r.dataset.user)")
+            wait.until(lambda d: shown() == ["erin@example.com"])
             assert q("#filter-error").text == ""
             q("#filter-clear").click()
-            wait.until(lambda d: len(qs("#users-table tbody tr[data-user]")) > 5)
+            wait.until(lambda d: len(shown()) > 5)
 
         def streaming_rows_do_not_move_the_page():
             top = lambda: driver.execute_script(
@@ -216,6 +221,45 @@ def main():
             wait.until(lambda d: len(qs("#journal-table tbody tr")) >= seen + 25)
             assert top() == before, (before, top())
 
+        def events_from_the_control_api_appear_newest_first():
+            admin_api = f"{base}/__admin/tenants/default/events"
+            status, _ = http("POST", f"{admin_api}/signinattempts", admin, {"generate": 4, "seed": 7})
+            assert status in (200, 201), status
+            usage = lambda item: {"vault_uuid": "vault-1", "item_uuid": item, "action": "reveal",
+                                  "user": {"uuid": "U1", "name": "Carol", "email": "carol@example.com"}}
+            status, _ = http("POST", f"{admin_api}/itemusages", admin,
+                             {"events": [usage("item-old"), usage("item-new")]})
+            assert status in (200, 201), status
+            wait.until(lambda d: len(qs("#signins-table tbody tr")) == 4)
+            wait.until(lambda d: len(qs("#usages-table tbody tr")) == 2)
+            rows = qs("#usages-table tbody tr")
+            assert "item-new" in rows[0].text and "item-old" in rows[1].text
+
+        def rate_limit_from_the_form_refuses_and_deletes():
+            form = q("#limit-form")
+            Select(form.find_element(By.NAME, "api")).select_by_visible_text("SCIM")
+            for name, value in [("requests", "2"), ("per", "1h")]:
+                field = form.find_element(By.NAME, name)
+                field.clear()
+                field.send_keys(value)
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            wait.until(lambda d: "SCIM: 2 requests per 3600 s" in q("#limits-list").text)
+            codes = [http("GET", f"{scim}/Groups", info["scim_token"])[0] for _ in range(3)]
+            assert codes == [200, 200, 429], codes
+            wait.until(lambda d: any(r.get_attribute("data-status") == "429"
+                                     for r in qs("#journal-table tbody tr")))
+            q('button[aria-label="Delete scim limit 2 per 3600 s"]').click()
+            wait.until(lambda d: "Not rate limited" in q("#limits-list").text)
+            assert http("GET", f"{scim}/Groups", info["scim_token"])[0] == 200
+
+        def reset_restores_the_tenant():
+            q("#reset").click()
+            wait.until(lambda d: d.switch_to.alert)
+            driver.switch_to.alert.accept()
+            wait.until(lambda d: not qs('tr[data-user="zoe.new@example.com"]'))
+            wait.until(lambda d: q("#clock-now").text.startswith("2026-01-01 00:00"))
+            assert qs('tr[data-user="dave@example.com"]')
+
         def clock_advances_from_the_form():
             before = q("#clock-now").text
             assert q("#clock-mode").text == "manual"
@@ -226,11 +270,22 @@ def main():
             assert q("#clock-now").text.startswith("2026-01-01 02:"), q("#clock-now").text
 
         def full_page_screenshot():
-            driver.execute_script("window.scrollTo(0, 0)")
+            # Tall enough for users, journal and audit events; no highlight animation mid-fade.
+            driver.set_window_size(1280, 1500)
+            driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+                "features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})
+            driver.execute_script("window.scrollTo(0, 0); document.activeElement.blur();")
             path = os.path.join(out_dir, "dashboard.png")
             driver.save_screenshot(path)
             assert os.path.getsize(path) > 10_000
             print(f"screenshot: {os.path.abspath(path)}")
+            # And the whole page, every panel.
+            shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"captureBeyondViewport": True})
+            full = os.path.join(out_dir, "dashboard-full.png")
+            with open(full, "wb") as f:
+                f.write(base64.b64decode(shot["data"]))
+            print(f"screenshot: {os.path.abspath(full)}")
+            driver.set_window_size(1280, 1000)
 
         def narrow_window_has_no_sideways_scroll():
             driver.set_window_size(420, 900)
@@ -262,14 +317,19 @@ def main():
             ("a user created and suspended over SCIM appears in journal, audit and users live",
              scim_create_and_suspend_appear_live),
             ("per-user actions work from the keyboard", user_action_buttons_work_from_the_keyboard),
+            ("journal rows streaming in do not move the page", streaming_rows_do_not_move_the_page),
             ("a fault rule added from the form fails the next request",
              fault_rule_from_the_form_fails_the_next_request),
             ("the SCIM filter box filters and shows errors with the column",
              filter_box_filters_and_shows_errors),
+            ("sign-in attempts and item usages appear, newest first",
+             events_from_the_control_api_appear_newest_first),
             ("the clock advances from the form", clock_advances_from_the_form),
-            ("journal rows streaming in do not move the page", streaming_rows_do_not_move_the_page),
             ("screenshot at 1280 px", full_page_screenshot),
             ("a narrow window needs no sideways scrolling", narrow_window_has_no_sideways_scroll),
+            ("a rate limit added from the form refuses requests; deleting it lifts it",
+             rate_limit_from_the_form_refuses_and_deletes),
+            ("resetting the tenant from the page restores it", reset_restores_the_tenant),
             ("signing out removes the data; signing in from the form works",
              sign_out_removes_account_data),
         ]:

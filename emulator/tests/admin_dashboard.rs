@@ -270,3 +270,21 @@ async fn recent_events_are_newest_first_per_stream() {
         assert_eq!(status, 400, "{q}");
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_dashboard_routes() {
+    let a = Admin::start().await;
+    let resp = a.http.get(format!("{}/openapi.json", a.server.admin_url())).send().await.unwrap();
+    let doc: Value = resp.json().await.unwrap();
+    for (path, method) in [
+        ("/ui", "get"),
+        ("/tenants/{name}/users", "get"),
+        ("/tenants/{name}/groups", "get"),
+        ("/tenants/{name}/users/{id}/suspend", "post"),
+        ("/tenants/{name}/users/{id}/reactivate", "post"),
+        ("/tenants/{name}/journal/feed", "get"),
+        ("/tenants/{name}/recent/{stream}", "get"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} undocumented");
+    }
+}

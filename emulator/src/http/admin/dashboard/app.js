@@ -190,7 +190,7 @@ async function refreshUsers() {
   $("#users-count").textContent = app.filter
     ? `(${data.users.length} of ${data.total})` : `(${data.total})`;
   redraw("users", $("#users-table tbody"), data.users, (users) =>
-    users.length ? users.map(userRow) : [empty(7, "No user matches.")]);
+    users.length ? users.map(userRow) : [empty(6, "No user matches.")]);
 }
 
 function showFilterError(message) {
@@ -225,13 +225,15 @@ function userRow(u) {
   }, "Set"));
   const state = [stateBadge(u.state)];
   if (u.state === "TRANSFER_STARTED" && u.signed_up) state.push(h("span", { class: "sub" }, "signed up, pending"));
+  const [day, time] = when(u.last_modified).split(" ");
   return h("tr", { "data-user": u.user_name },
-    h("td", {}, u.display_name),
-    h("td", { class: "mono" }, u.user_name, h("span", { class: "sub" }, u.id)),
+    h("th", { scope: "row" }, u.display_name,
+      h("span", { class: "sub mono", title: `id ${u.id}` }, u.user_name)),
     h("td", { class: "state" }, state),
     h("td", {}, u.role),
     h("td", {}, u.groups.map((g) => g.name).join(", ")),
-    h("td", {}, when(u.last_modified)),
+    h("td", {}, h("time", { datetime: u.last_modified }, h("span", { class: "nw" }, day), " ",
+      h("span", { class: "nw" }, time))),
     h("td", {}, h("div", { class: "actions" }, acts)));
 }
 
