@@ -14,7 +14,7 @@ fi
 python3 -m pip install -q --disable-pip-version-check 'selenium==4.50.0'
 
 echo "== dashboard: headless browser test"
-cargo build -q --locked -p harness --bin scimulator
+cargo build -q --locked --bin scimulator
 # Selenium must use the driver it is given, never fetch one.
 export SE_OFFLINE=true
 python3 .ci/dashboard_test.py target/debug/scimulator target/dashboard

@@ -252,6 +252,19 @@ def main():
             wait.until(lambda d: "Not rate limited" in q("#limits-list").text)
             assert http("GET", f"{scim}/Groups", info["scim_token"])[0] == 200
 
+        def tenant_picker_follows_new_tenants():
+            status, t = http("POST", f"{base}/__admin/tenants", admin, {"name": "job-42"})
+            assert status == 201, (status, t)
+            wait.until(lambda d: "job-42" in [o.text for o in Select(q("#tenant")).options])
+            Select(q("#tenant")).select_by_visible_text("job-42")
+            # A new tenant has only its owner, and a journal of its own.
+            wait.until(lambda d: len(qs("#users-table tbody tr[data-user]")) == 1)
+            wait.until(lambda d: not qs("#journal-table tbody tr"))
+            http("GET", f"{scim}/Users", t["scim_token"])
+            wait.until(lambda d: len(qs("#journal-table tbody tr")) == 1)
+            Select(q("#tenant")).select_by_visible_text("default")
+            wait.until(lambda d: len(qs("#users-table tbody tr[data-user]")) > 5)
+
         def reset_restores_the_tenant():
             q("#reset").click()
             wait.until(lambda d: d.switch_to.alert)
@@ -329,6 +342,8 @@ def main():
             ("a narrow window needs no sideways scrolling", narrow_window_has_no_sideways_scroll),
             ("a rate limit added from the form refuses requests; deleting it lifts it",
              rate_limit_from_the_form_refuses_and_deletes),
+            ("the tenant picker follows new tenants and shows each one's own data",
+             tenant_picker_follows_new_tenants),
             ("resetting the tenant from the page restores it", reset_restores_the_tenant),
             ("signing out removes the data; signing in from the form works",
              sign_out_removes_account_data),

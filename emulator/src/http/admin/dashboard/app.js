@@ -96,7 +96,8 @@ function signOut(message) {
   app.token = null;
   app.rendered = {};
   // No account data stays in the page once the token is gone.
-  for (const tb of document.querySelectorAll("main tbody, main ul, #tenant-info")) tb.replaceChildren();
+  for (const el of document.querySelectorAll("main tbody, main ul, #tenant-info, main .count, " +
+    "#clock-now, #clock-mode, #notice, #filter-error")) el.replaceChildren();
   $("#tenant").replaceChildren();
   showSignIn(message);
 }
@@ -120,6 +121,7 @@ async function start() {
 function fillTenants(tenants) {
   const want = app.tenant || sessionStorage.getItem(TENANT_KEY) || "default";
   const names = tenants.map((t) => t.name);
+  app.rendered.tenants = null;
   $("#tenant").replaceChildren(...names.map((n) => h("option", { value: n }, n)));
   $("#tenant").value = names.includes(want) ? want : names[0];
 }
@@ -405,7 +407,17 @@ async function refreshOutbox() {
 }
 
 async function refreshTenant() {
-  const t = await api("GET", tpath(""));
+  // The tenant list too: tenants come and go while a test suite runs.
+  const { tenants } = await api("GET", "/tenants");
+  const names = tenants.map((x) => x.name);
+  redraw("tenants", $("#tenant"), names, (names) =>
+    names.map((n) => h("option", { value: n, selected: n === app.tenant }, n)));
+  const t = tenants.find((x) => x.name === app.tenant);
+  if (!t) {
+    notify(`Tenant ${app.tenant} is gone; showing ${names[0]}.`);
+    $("#tenant").value = names[0];
+    return selectTenant(names[0]);
+  }
   redraw("tenant", $("#tenant-info"), t, (t) => [
     h("dt", {}, "Name"), h("dd", {}, t.name),
     h("dt", {}, "Profile"), h("dd", {}, String(t.preset)),
@@ -441,8 +453,10 @@ async function resetTenant() {
 async function pollJournal() {
   if (!app.token || !app.tenant || app.paused || app.polling) return;
   app.polling = true;
+  const tenant = app.tenant;
   try {
     const page = await api("GET", tpath(`/journal/feed?after=${app.cursor}`));
+    if (tenant !== app.tenant) return; // the picker moved on while this was in flight
     const body = $("#journal-table tbody");
     if (page.restarted) body.replaceChildren();
     app.cursor = page.next;
