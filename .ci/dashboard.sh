@@ -11,7 +11,7 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     chromium chromium-driver fonts-dejavu-core >/dev/null
 fi
-python3 -m pip install -q --disable-pip-version-check 'selenium==4.50.0'
+python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore 'selenium==4.50.0'
 
 echo "== dashboard: headless browser test"
 cargo build -q --locked --bin scimulator
