@@ -81,6 +81,31 @@ pub struct Journal {
     entries: Vec<JournalEntry>,
     /// The slot the next entry overwrites once the journal is full (0 until then).
     next: usize,
+    /// How many requests were ever recorded (never reset by [`Journal::clear`]): the sequence
+    /// number the next entry gets, so a reader polling with a cursor sees each entry once.
+    recorded: u64,
+}
+
+/// A page of entries read with a cursor ([`Journal::since`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JournalPage {
+    /// The entries after the cursor, oldest first, each with its sequence number.
+    pub requests: Vec<SequencedEntry>,
+    /// The cursor to pass next time (one past the last sequence number returned).
+    pub next: u64,
+    /// The cursor pointed past the end (the journal was replaced, e.g. by a tenant reset): the
+    /// page starts over from the oldest retained entry and the reader should drop what it has.
+    pub restarted: bool,
+}
+
+/// A journal entry with its sequence number.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SequencedEntry {
+    /// 0 for the first request the tenant's journal recorded, then 1, 2, ...
+    pub seq: u64,
+    /// The entry.
+    #[serde(flatten)]
+    pub entry: JournalEntry,
 }
 
 impl Journal {
@@ -88,6 +113,7 @@ impl Journal {
     /// full each entry is overwritten in place, reusing its buffers: a busy tenant's journal
     /// allocates and moves nothing per request.
     pub fn record(&mut self, r: &Received<'_>) {
+        self.recorded += 1;
         if self.entries.len() < JOURNAL_CAPACITY {
             self.entries.push(JournalEntry {
                 method: r.method.to_owned(),
@@ -129,6 +155,25 @@ impl Journal {
         self.iter().filter(|e| filter.matches(e)).cloned().collect()
     }
 
+    /// At most `limit` entries recorded at or after sequence number `after` (a cursor from an
+    /// earlier page, 0 to start), oldest first. Entries already dropped by the capacity are
+    /// skipped; a cursor beyond the end restarts from the oldest retained entry.
+    pub fn since(&self, after: u64, limit: usize) -> JournalPage {
+        let first = self.recorded - self.entries.len() as u64;
+        let restarted = after > self.recorded;
+        let from = if restarted { first } else { after.max(first) };
+        let skip = usize::try_from(from - first).unwrap_or(usize::MAX);
+        let requests: Vec<SequencedEntry> = self
+            .iter()
+            .skip(skip)
+            .take(limit)
+            .zip(from..)
+            .map(|(e, seq)| SequencedEntry { seq, entry: e.clone() })
+            .collect();
+        let next = requests.last().map_or(from, |e| e.seq + 1);
+        JournalPage { requests, next, restarted }
+    }
+
     /// How many entries pass `filter`.
     pub fn count(&self, filter: &JournalFilter) -> usize {
         self.iter().filter(|e| filter.matches(e)).count()
@@ -144,7 +189,7 @@ impl Journal {
         self.entries.is_empty()
     }
 
-    /// Forgets every entry.
+    /// Forgets every entry. The sequence numbering goes on, so cursors stay valid.
     pub fn clear(&mut self) {
         self.entries.clear();
         self.next = 0;
@@ -225,6 +270,44 @@ mod tests {
         let paths: Vec<_> =
             j.select(&JournalFilter::default()).into_iter().map(|e| e.path).collect();
         assert_eq!(paths, ["/a", "/b"]);
+    }
+
+    #[test]
+    fn since_pages_by_sequence_number_across_clear_capacity_and_restart() {
+        let mut j = Journal::default();
+        for i in 0..5 {
+            j.record(&entry("GET", &format!("/{i}"), 200));
+        }
+        let page = j.since(0, 2);
+        assert_eq!(page.requests.iter().map(|e| e.seq).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!((page.next, page.restarted), (2, false));
+        let page = j.since(page.next, 100);
+        assert_eq!(
+            page.requests.iter().map(|e| e.entry.path.as_str()).collect::<Vec<_>>(),
+            ["/2", "/3", "/4"]
+        );
+        assert_eq!(page.next, 5);
+        // Nothing new: an empty page that keeps the cursor.
+        let empty = j.since(5, 100);
+        assert!(empty.requests.is_empty());
+        assert_eq!((empty.next, empty.restarted), (5, false));
+        // Cleared: numbering goes on, the old cursor sees only what came after.
+        j.clear();
+        j.record(&entry("POST", "/after-clear", 201));
+        let page = j.since(5, 100);
+        assert_eq!(page.requests.len(), 1);
+        assert_eq!((page.requests[0].seq, page.next), (5, 6));
+        // A cursor past the end (the journal was replaced) starts over.
+        let page = j.since(99, 100);
+        assert!(page.restarted);
+        assert_eq!(page.requests[0].seq, 5);
+        // Past the capacity, dropped entries are skipped.
+        for i in 0..JOURNAL_CAPACITY + 2 {
+            j.record(&entry("GET", &format!("/w{i}"), 200));
+        }
+        let page = j.since(0, 1);
+        assert_eq!(page.requests[0].seq, 6 + 2);
+        assert_eq!(page.requests[0].entry.path, "/w2");
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub mod ratelimit;
 pub mod tenants;
 
 pub use faults::{FaultAction, FaultMatch, FaultRule, Faults, Firing, RuleError, RuleStatus};
-pub use journal::{Journal, JournalEntry, JournalFilter, Received};
+pub use journal::{Journal, JournalEntry, JournalFilter, JournalPage, Received, SequencedEntry};
 pub use pattern::PathPattern;
 pub use ratelimit::{RateLimitConfig, RateLimitUpdate, RateLimiter, Verdict, Window};
 

@@ -342,8 +342,23 @@ pub fn ready_info(emulator: &emulator::Emulator, addr: SocketAddr) -> serde_json
         "events_token": events_token,
         "admin_url": format!("{base}/__admin"),
         "admin_token": emulator.admin_token(),
+        "dashboard_url": dashboard_url(&base, emulator.admin_token()),
         "pid": std::process::id(),
     })
+}
+
+/// The dashboard's address with the admin token in the fragment (`#token=...`), which browsers
+/// keep to themselves: the page reads it, stores it for the tab and removes it from the URL.
+pub fn dashboard_url(base: &str, admin_token: &str) -> String {
+    let mut url = format!("{base}/__admin/ui#token=");
+    for b in admin_token.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            url.push(char::from(b));
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    url
 }
 
 fn print_banner(info: &serde_json::Value, emulator: &emulator::Emulator) {
@@ -360,6 +375,7 @@ fn print_banner(info: &serde_json::Value, emulator: &emulator::Emulator) {
     println!("  Events token  {}", s("events_token"));
     println!("  Control plane {}", s("admin_url"));
     println!("  Admin token   {}", s("admin_token"));
+    println!("  Dashboard     {}", s("dashboard_url"));
     println!("Try: curl -H 'Authorization: Bearer {}' {}/Users", s("scim_token"), s("scim_url"));
     println!("Press Ctrl-C to stop.");
 }
@@ -373,6 +389,18 @@ mod tests {
     struct T {
         #[command(flatten)]
         serve: ServeArgs,
+    }
+
+    #[test]
+    fn dashboard_url_carries_the_token_percent_encoded_in_the_fragment() {
+        assert_eq!(
+            dashboard_url("http://127.0.0.1:1", "a-b_c.d~9"),
+            "http://127.0.0.1:1/__admin/ui#token=a-b_c.d~9"
+        );
+        assert_eq!(
+            dashboard_url("http://h", "s3 cr&t/é"),
+            "http://h/__admin/ui#token=s3%20cr%26t%2F%C3%A9"
+        );
     }
 
     #[test]

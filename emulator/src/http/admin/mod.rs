@@ -17,6 +17,7 @@ use crate::state::{Emulator, SharedTenant};
 use crate::tenant::TenantId;
 
 mod account;
+mod dashboard;
 mod events;
 mod faults;
 mod journal;
@@ -50,7 +51,11 @@ pub fn routes(emulator: &Emulator) -> Router<Emulator> {
         .merge(events::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(emulator.clone(), require_admin));
-    Router::new().route("/health", get(health)).route("/openapi.json", get(openapi)).merge(guarded)
+    Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
+        .merge(dashboard::routes(emulator))
+        .merge(guarded)
 }
 
 /// A control-plane error: a status and a message saying what was wrong.
