@@ -119,6 +119,15 @@ pub struct Profile {
     /// `/Schemas` and `/ResourceTypes` describe everything stored (core User with all
     /// attributes, the enterprise extension, Group) instead of the recorded bridge documents.
     pub full_discovery: bool,
+    /// The account uses automated (hosted) provisioning: the Users API refuses every resource
+    /// call with 403, as 1Password documents ("not currently supported").
+    pub hosted_provisioning: bool,
+    /// The Users API `state` of an invited user who has not finished setting up (the
+    /// documented values are `ACTIVE`, `SUSPENDED` and `STATE_UNSPECIFIED`).
+    pub users_api_invited_state: String,
+    /// Externally managed administrators (EAM users), by id or e-mail: the Users API refuses
+    /// to suspend them.
+    pub users_api_eam_users: Vec<String>,
 }
 
 impl Default for Profile {
@@ -156,6 +165,9 @@ impl Profile {
             msp_account: false,
             patch_creates_missing_value_path: true,
             full_discovery: false,
+            hosted_provisioning: false,
+            users_api_invited_state: "STATE_UNSPECIFIED".to_owned(),
+            users_api_eam_users: Vec::new(),
         }
     }
 

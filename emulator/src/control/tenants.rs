@@ -63,6 +63,9 @@ pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> 
         demo,
     )
     .map_err(TenantOpError::InvalidSeed)?;
+    let mut rebuilt = rebuilt;
+    // Users API access tokens outlive a reset, like the other tokens.
+    rebuilt.users_api_tokens = std::mem::take(&mut t.users_api_tokens);
     *t = rebuilt;
     drop(t);
     // The rebuilt event log signs its own Events token (the same one when the stream repeats).
@@ -102,6 +105,7 @@ pub fn import(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), TenantOp
     .map_err(TenantOpError::InvalidSeed)?;
     keep_event_log_unless_seeded(&mut t, &mut rebuilt, seed);
     rebuilt.journal = std::mem::take(&mut t.journal);
+    rebuilt.users_api_tokens = std::mem::take(&mut t.users_api_tokens);
     let limits = t.faults().limiter.config().clone();
     // The limits were valid when configured, so re-applying them cannot fail.
     let _ = rebuilt.faults().limiter.configure(limits);
@@ -167,6 +171,7 @@ pub fn merge_seed(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), Tena
     .map_err(TenantOpError::InvalidSeed)?;
     keep_event_log_unless_seeded(&mut t, &mut rebuilt, seed);
     rebuilt.journal = std::mem::take(&mut t.journal);
+    rebuilt.users_api_tokens = std::mem::take(&mut t.users_api_tokens);
     rebuilt.set_faults(faults);
     *t = rebuilt;
     drop(t);
