@@ -29,7 +29,9 @@ pub(crate) struct Reply {
 #[derive(Debug)]
 pub(crate) struct Transport {
     http: reqwest::Client,
-    token: String,
+    /// The bearer token sent on every request; `None` when requests carry their own
+    /// authentication (the Users API's OAuth).
+    token: Option<String>,
     retry: RetryPolicy,
     jitter: Mutex<Jitter>,
     last_rate_limit: Mutex<Option<RateLimit>>,
@@ -64,6 +66,15 @@ impl Transport {
                 message: "the bearer token contains spaces or control characters".into(),
             });
         }
+        Transport::build(Some(token), config)
+    }
+
+    /// A transport whose requests authenticate themselves (no bearer token added).
+    pub(crate) fn without_token(config: TransportConfig) -> Result<Transport, Error> {
+        Transport::build(None, config)
+    }
+
+    fn build(token: Option<String>, config: TransportConfig) -> Result<Transport, Error> {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
@@ -105,8 +116,11 @@ impl Transport {
         loop {
             attempt += 1;
             self.requests.fetch_add(1, Ordering::Relaxed);
-            let response =
-                build(&self.http).bearer_auth(&self.token).send().await.map_err(transport_error)?;
+            let mut request = build(&self.http);
+            if let Some(token) = &self.token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.map_err(transport_error)?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let rate_limit = RateLimit::from_headers(&headers, chrono::Utc::now());
