@@ -220,7 +220,8 @@ fn error_detail(body: &[u8]) -> (Option<String>, Option<String>) {
         let s = |v: Option<&Value>| {
             v.and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
         };
-        let scim_type = s(v.get("scimType"));
+        // A Users API error's status name (`FAILED_PRECONDITION`) plays the scimType's part.
+        let scim_type = s(v.get("scimType")).or_else(|| s(v.pointer("/error/status")));
         let detail = s(v.get("detail"))
             .or_else(|| s(v.get("message")))
             .or_else(|| s(v.pointer("/Error/Message")))
@@ -331,6 +332,20 @@ mod tests {
         assert!(e.to_string().contains("auditevents feature"), "{e}");
         let e = reply(400, r#"{"Error":{"Message":"limit must be 1..1000"}}"#).into_error(None);
         assert!(e.to_string().contains("limit must be 1..1000"), "{e}");
+    }
+
+    #[test]
+    fn users_api_error_body() {
+        let e = reply(
+            400,
+            r#"{"error":{"code":400,"message":"user X is the last owner","status":"FAILED_PRECONDITION"}}"#,
+        )
+        .into_error(None);
+        assert_eq!(e.to_string(), "HTTP 400 (FAILED_PRECONDITION): user X is the last owner");
+        let e = reply(401, r#"{"error":"invalid_client","error_description":"wrong secret"}"#)
+            .into_error(None);
+        assert_eq!(e.kind(), ErrorKind::Unauthorized);
+        assert!(e.to_string().contains("wrong secret"), "{e}");
     }
 
     #[test]

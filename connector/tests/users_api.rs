@@ -228,11 +228,10 @@ async fn readme_users_api_example() {
     let server = server(3, json!({})).await;
     let c = credentials(&server);
     let (client_id, client_secret, account_id) = (c.client_id, c.client_secret, c.account_id);
-    let client = Client::users_api(server.users_api_url(), UsersApiCredentials {
-        client_id,
-        client_secret,
-        account_id,
-    })
+    let client = Client::users_api(
+        server.users_api_url(),
+        UsersApiCredentials { client_id, client_secret, account_id },
+    )
     .unwrap();
     assert_eq!(client.api(), Api::UsersApi);
     let suspended = client.list_all_users(Some("user.isSuspended()")).await.unwrap();
