@@ -111,6 +111,9 @@ pub struct Profile {
     pub events_retry_after: bool,
     /// v3 audit events parameter set.
     pub v3_params: V3Params,
+    /// v3 audit event action names: `dotted` (`user.suspend`, the documented
+    /// `target.attribute.verb` format) or `legacy` (the v1/v2 codes).
+    pub v3_actions: crate::events::v3_actions::V3Actions,
     /// The account is an MSP account (v2-only MSP fields are filled).
     pub msp_account: bool,
     /// PATCH `add`/`replace` on a value path with no match (`emails[type eq "work"].value`)
@@ -162,6 +165,7 @@ impl Profile {
             signin_country_names: false,
             events_retry_after: false,
             v3_params: V3Params::MaxPageSize,
+            v3_actions: crate::events::v3_actions::V3Actions::Dotted,
             msp_account: false,
             patch_creates_missing_value_path: true,
             full_discovery: false,

@@ -23,7 +23,7 @@ fn retry() -> RetryPolicy {
 
 /// A client built for one step, or the scenario's kept one.
 enum Held<'a> {
-    Owned(Client),
+    Owned(Box<Client>),
     Shared(&'a Client),
 }
 
@@ -55,7 +55,7 @@ fn users_api_client(env: &Env, page_size: Option<usize>) -> Result<Held<'_>, Str
         b.build().map_err(|e| format!("cannot build the Users API client: {e}"))
     };
     if page_size.is_some() {
-        return build(page_size).map(Held::Owned);
+        return build(page_size).map(|c| Held::Owned(Box::new(c)));
     }
     if env.users_api_client.get().is_none() {
         // A lost race builds a client that is dropped: harmless, nothing was sent.
@@ -109,9 +109,9 @@ pub(super) async fn run(action: &Action, api: ConnectorApi, env: &Env) -> Result
                     if let Some(n) = page_size {
                         b = b.page_size(n);
                     }
-                    Held::Owned(
+                    Held::Owned(Box::new(
                         b.build().map_err(|e| format!("cannot build the connector client: {e}"))?,
-                    )
+                    ))
                 }
                 ConnectorApi::UsersApi => users_api_client(env, page_size)?,
             };
