@@ -1,4 +1,5 @@
-//! The SCIM client: list (filter + cursor), get, suspend, reactivate.
+//! The client: list (filter + cursor), get, suspend, reactivate, through the SCIM bridge or the
+//! 1Password Users API (see [`Api`]).
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use crate::rate_limit::RateLimit;
 use crate::retry::RetryPolicy;
 use crate::transport::{Reply, Transport, TransportConfig};
 use crate::user::User;
+use crate::users_api::{UsersApi, UsersApiCredentials, UsersFilter};
 
 /// Page size of [`Client::list_users`] when neither the options nor the cursor give one.
 pub const DEFAULT_LIMIT: usize = 100;
@@ -46,11 +48,33 @@ pub struct Page {
     pub total: Option<u64>,
 }
 
+/// Which 1Password API a [`Client`] talks to. Both give the same operations, the same
+/// normalised [`User`], the same error kinds and the same cursors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Api {
+    /// A SCIM bridge (`https://scim.example.com/scim/v2`, bearer token).
+    Scim,
+    /// The Users API (`https://api.1password.com`, OAuth client credentials, account id).
+    UsersApi,
+}
+
+impl Api {
+    /// `"scim"` or `"users-api"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Api::Scim => "scim",
+            Api::UsersApi => "users-api",
+        }
+    }
+}
+
 /// Builds a [`Client`].
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     base_url: String,
     token: String,
+    users_api: Option<UsersApiCredentials>,
     config: TransportConfig,
     page_size: Option<usize>,
     max_sweeps: u32,
@@ -75,7 +99,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The `count` of each sweep request, instead of the server's advertised `filter.maxResults`.
+    /// The `count` of each sweep request, instead of the server's advertised `filter.maxResults`
+    /// (for the Users API: the `max_page_size` of each request, at most 1000).
     pub fn page_size(mut self, count: usize) -> Self {
         self.page_size = Some(count.max(1));
         self
@@ -90,17 +115,24 @@ impl ClientBuilder {
     /// Checks the settings and builds the client (no request is made).
     pub fn build(self) -> Result<Client, Error> {
         let base = parse_base_url(&self.base_url)?;
-        let transport = Transport::new(self.token, self.config)?;
+        let (transport, users_api) = match self.users_api {
+            None => (Transport::new(self.token, self.config)?, None),
+            Some(credentials) => {
+                (Transport::without_token(self.config)?, Some(UsersApi::new(credentials)?))
+            }
+        };
         Ok(Client {
             base,
             transport,
             page_size: Mutex::new(self.page_size),
             max_sweeps: self.max_sweeps,
+            users_api,
         })
     }
 }
 
-/// A client of one SCIM bridge (the emulator or a real 1Password SCIM bridge).
+/// A client of one SCIM bridge (the emulator or a real 1Password SCIM bridge), or of the
+/// 1Password Users API ([`Client::users_api`]).
 #[derive(Debug)]
 pub struct Client {
     base: Url,
@@ -108,6 +140,8 @@ pub struct Client {
     /// The sweep `count`: configured, or learnt once from `/ServiceProviderConfig`.
     page_size: Mutex<Option<usize>>,
     max_sweeps: u32,
+    /// Set for a Users API client.
+    users_api: Option<UsersApi>,
 }
 
 /// Accepts any of the bridge's prefixes (`https://bridge`, `.../scim`, `.../scim/v2`, with or
@@ -135,6 +169,7 @@ impl Client {
         ClientBuilder {
             base_url: base_url.into(),
             token: token.into(),
+            users_api: None,
             config: TransportConfig::default(),
             page_size: None,
             max_sweeps: DEFAULT_MAX_SWEEPS,
@@ -144,6 +179,50 @@ impl Client {
     /// A client with the defaults.
     pub fn new(base_url: impl Into<String>, token: impl Into<String>) -> Result<Client, Error> {
         Client::builder(base_url, token).build()
+    }
+
+    /// A builder for a Users API client: `base_url` is the API host (`https://api.1password.com`,
+    /// or the emulator's URL), and the access token is fetched and refreshed automatically.
+    pub fn users_api_builder(
+        base_url: impl Into<String>,
+        credentials: UsersApiCredentials,
+    ) -> ClientBuilder {
+        ClientBuilder { users_api: Some(credentials), ..Client::builder(base_url, String::new()) }
+    }
+
+    /// A Users API client with the defaults.
+    pub fn users_api(
+        base_url: impl Into<String>,
+        credentials: UsersApiCredentials,
+    ) -> Result<Client, Error> {
+        Client::users_api_builder(base_url, credentials).build()
+    }
+
+    /// The Users API `max_page_size`: the builder's [`ClientBuilder::page_size`], else the
+    /// API's maximum.
+    fn users_page_size(&self) -> usize {
+        let configured = *self.page_size.lock().unwrap_or_else(|p| p.into_inner());
+        configured.unwrap_or(crate::users_api::MAX_PAGE_SIZE)
+    }
+
+    /// Which API this client talks to.
+    pub fn api(&self) -> Api {
+        if self.users_api.is_some() { Api::UsersApi } else { Api::Scim }
+    }
+
+    /// Users API access tokens fetched so far (0 for a SCIM client): for checking that tokens
+    /// are reused and refreshed as promised.
+    pub fn tokens_fetched(&self) -> u64 {
+        self.users_api.as_ref().map_or(0, UsersApi::tokens_fetched)
+    }
+
+    /// Revokes the Users API access token in use, if any (no-op for a SCIM client); the next
+    /// call fetches a new one.
+    pub async fn revoke_token(&self) -> Result<(), Error> {
+        match &self.users_api {
+            Some(u) => u.revoke(&self.transport, &self.base).await,
+            None => Ok(()),
+        }
     }
 
     /// The base URL, normalised.
@@ -174,14 +253,32 @@ impl Client {
     /// a full traversal returns every user exactly once however the server orders its answers
     /// (see [`listing`](crate::listing)).
     pub async fn list_users(&self, options: &ListOptions) -> Result<Page, Error> {
+        if let Some(u) = &self.users_api {
+            let filter = UsersFilter::parse(options.filter.as_deref())?;
+            let fh = filter_hash(filter.canonical.as_deref());
+            let snapshot = u.snapshot(&self.transport, &self.base, &filter, self.users_page_size());
+            return self.page_of(options, fh, snapshot).await;
+        }
         let filter = validate_filter(options.filter.as_deref())?;
         let fh = filter_hash(filter.as_ref().map(|(_, canonical)| canonical.as_str()));
+        let snapshot = self.snapshot(filter.as_ref().map(|(raw, _)| raw.as_str()));
+        self.page_of(options, fh, snapshot).await
+    }
+
+    /// Cuts the page `options` asks for from the listing `snapshot` makes (which is not
+    /// awaited until the cursor and limit are known good).
+    async fn page_of(
+        &self,
+        options: &ListOptions,
+        fh: u64,
+        snapshot: impl std::future::Future<Output = Result<Snapshot, Error>>,
+    ) -> Result<Page, Error> {
         let cursor = options.cursor.as_deref().map(|c| ListCursor::decode(c, fh)).transpose()?;
         let limit = options.limit.or(cursor.as_ref().and_then(|c| c.l)).unwrap_or(DEFAULT_LIMIT);
         if limit == 0 {
             return Err(Error::InvalidArgument { message: "limit must be at least 1".into() });
         }
-        let snapshot = self.snapshot(filter.as_ref().map(|(raw, _)| raw.as_str())).await?;
+        let snapshot = snapshot.await?;
         let (users, more) = snapshot.page_after(cursor.as_ref().map(|c| c.a.as_str()), limit);
         let next_cursor = match (more, users.last()) {
             (true, Some(last)) => Some(
@@ -195,6 +292,12 @@ impl Client {
 
     /// Every user matching `filter`, each exactly once, in id order.
     pub async fn list_all_users(&self, filter: Option<&str>) -> Result<Vec<User>, Error> {
+        if let Some(u) = &self.users_api {
+            let filter = UsersFilter::parse(filter)?;
+            let snapshot =
+                u.snapshot(&self.transport, &self.base, &filter, self.users_page_size()).await?;
+            return Ok(snapshot.users.into_values().collect());
+        }
         let filter = validate_filter(filter)?;
         let snapshot = self.snapshot(filter.as_ref().map(|(raw, _)| raw.as_str())).await?;
         Ok(snapshot.users.into_values().collect())
@@ -203,6 +306,9 @@ impl Client {
     /// One user by id.
     pub async fn get_user(&self, id: &str) -> Result<User, Error> {
         let id = validate_id(id)?;
+        if let Some(u) = &self.users_api {
+            return u.get(&self.transport, &self.base, id).await;
+        }
         let url = self.url(&["Users", id]);
         let reply = self
             .transport
@@ -224,6 +330,10 @@ impl Client {
     }
 
     async fn set_active(&self, id: &str, active: bool) -> Result<User, Error> {
+        if let Some(u) = &self.users_api {
+            // The custom methods are idempotent on the server: one request, no read first.
+            return u.set_active(&self.transport, &self.base, validate_id(id)?, active).await;
+        }
         let current = self.get_user(id).await?;
         if current.is_suspended() != active {
             return Ok(current);

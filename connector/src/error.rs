@@ -72,7 +72,8 @@ pub enum Error {
     Api {
         /// The HTTP status.
         status: u16,
-        /// The SCIM `scimType`, when the body was a SCIM error that had one.
+        /// The SCIM `scimType`, when the body was a SCIM error that had one; for a Users API
+        /// error, its `status` (`INVALID_ARGUMENT`, `FAILED_PRECONDITION`, ...).
         scim_type: Option<String>,
         /// The server's explanation.
         detail: String,

@@ -1,4 +1,5 @@
-//! The reference client of the 1Password SCIM bridge and the 1Password Events API.
+//! The reference client of the 1Password SCIM bridge, the 1Password Users API and the 1Password
+//! Events API.
 //!
 //! The four operations integration platforms expose for 1Password, against any bridge (the
 //! emulator or a real one):
@@ -11,6 +12,10 @@
 //!
 //! Rate limits are normalised into [`RateLimit`] from every header dialect. A 429 is returned as
 //! [`Error::RateLimited`] with `retry_after`, unless a [`RetryPolicy`] is opted into.
+//!
+//! The same operations work through the 1Password Users API: build the client with
+//! [`Client::users_api`] and [`UsersApiCredentials`] (the OAuth access token is fetched and
+//! refreshed automatically; see [`users_api`]). Users, errors and cursors are the same.
 //!
 //! [`events::EventsClient`] reads audit events, sign-in attempts and item usages.
 //!
@@ -41,11 +46,14 @@ mod rate_limit;
 mod retry;
 mod transport;
 mod user;
+pub mod users_api;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_LIMIT, DEFAULT_MAX_SWEEPS, DEFAULT_SWEEP_PAGE, ListOptions, Page,
+    Api, Client, ClientBuilder, DEFAULT_LIMIT, DEFAULT_MAX_SWEEPS, DEFAULT_SWEEP_PAGE, ListOptions,
+    Page,
 };
 pub use error::{Error, ErrorKind};
 pub use rate_limit::{RateLimit, parse_retry_after};
 pub use retry::RetryPolicy;
 pub use user::{GroupRef, User, UserStatus};
+pub use users_api::UsersApiCredentials;

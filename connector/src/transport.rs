@@ -29,7 +29,9 @@ pub(crate) struct Reply {
 #[derive(Debug)]
 pub(crate) struct Transport {
     http: reqwest::Client,
-    token: String,
+    /// The bearer token sent on every request; `None` when requests carry their own
+    /// authentication (the Users API's OAuth).
+    token: Option<String>,
     retry: RetryPolicy,
     jitter: Mutex<Jitter>,
     last_rate_limit: Mutex<Option<RateLimit>>,
@@ -64,6 +66,15 @@ impl Transport {
                 message: "the bearer token contains spaces or control characters".into(),
             });
         }
+        Transport::build(Some(token), config)
+    }
+
+    /// A transport whose requests authenticate themselves (no bearer token added).
+    pub(crate) fn without_token(config: TransportConfig) -> Result<Transport, Error> {
+        Transport::build(None, config)
+    }
+
+    fn build(token: Option<String>, config: TransportConfig) -> Result<Transport, Error> {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
@@ -105,8 +116,11 @@ impl Transport {
         loop {
             attempt += 1;
             self.requests.fetch_add(1, Ordering::Relaxed);
-            let response =
-                build(&self.http).bearer_auth(&self.token).send().await.map_err(transport_error)?;
+            let mut request = build(&self.http);
+            if let Some(token) = &self.token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.map_err(transport_error)?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let rate_limit = RateLimit::from_headers(&headers, chrono::Utc::now());
@@ -209,7 +223,8 @@ fn error_detail(body: &[u8]) -> (Option<String>, Option<String>) {
         let s = |v: Option<&Value>| {
             v.and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
         };
-        let scim_type = s(v.get("scimType"));
+        // A Users API error's status name (`FAILED_PRECONDITION`) plays the scimType's part.
+        let scim_type = s(v.get("scimType")).or_else(|| s(v.pointer("/error/status")));
         let detail = s(v.get("detail"))
             .or_else(|| s(v.get("message")))
             .or_else(|| s(v.pointer("/Error/Message")))
@@ -320,6 +335,20 @@ mod tests {
         assert!(e.to_string().contains("auditevents feature"), "{e}");
         let e = reply(400, r#"{"Error":{"Message":"limit must be 1..1000"}}"#).into_error(None);
         assert!(e.to_string().contains("limit must be 1..1000"), "{e}");
+    }
+
+    #[test]
+    fn users_api_error_body() {
+        let e = reply(
+            400,
+            r#"{"error":{"code":400,"message":"user X is the last owner","status":"FAILED_PRECONDITION"}}"#,
+        )
+        .into_error(None);
+        assert_eq!(e.to_string(), "HTTP 400 (FAILED_PRECONDITION): user X is the last owner");
+        let e = reply(401, r#"{"error":"invalid_client","error_description":"wrong secret"}"#)
+            .into_error(None);
+        assert_eq!(e.kind(), ErrorKind::Unauthorized);
+        assert!(e.to_string().contains("wrong secret"), "{e}");
     }
 
     #[test]

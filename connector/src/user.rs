@@ -143,6 +143,42 @@ impl User {
         })
     }
 
+    /// Normalises a Users API User object (`{"id", "email", "display_name", "state",
+    /// "create_time", "path"}`). `SUSPENDED` is suspended; `ACTIVE` and every other state
+    /// (`STATE_UNSPECIFIED` for an invited user) are active, as SCIM's `active` reports them.
+    pub fn from_users_api(raw: Value) -> Result<User, ShapeError> {
+        let obj = raw
+            .as_object()
+            .ok_or_else(|| format!("a user must be a JSON object, got {}", kind_of(&raw)))?;
+        let id = match obj.get("id") {
+            Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+            Some(other) => {
+                return Err(format!(
+                    "user `id` must be a non-empty string, got {}",
+                    kind_of(other)
+                ));
+            }
+            None => return Err("user has no `id`".to_owned()),
+        };
+        let status = match obj.get("state") {
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("SUSPENDED") => UserStatus::Suspended,
+            None | Some(Value::Null | Value::String(_)) => UserStatus::Active,
+            Some(other) => {
+                return Err(format!("user {id}: `state` must be a string, got {}", kind_of(other)));
+            }
+        };
+        Ok(User {
+            id,
+            email: text(obj.get("email")).unwrap_or_default(),
+            display_name: text(obj.get("display_name")),
+            given_name: None,
+            family_name: None,
+            status,
+            groups: Vec::new(),
+            raw,
+        })
+    }
+
     /// Is the user suspended?
     pub fn is_suspended(&self) -> bool {
         self.status == UserStatus::Suspended
@@ -226,6 +262,21 @@ mod tests {
         assert_eq!(v["status"], "suspended");
         assert!(v.get("display_name").is_some());
         assert!(v.get("displayName").is_none());
+    }
+
+    #[test]
+    fn users_api_users() {
+        let u = User::from_users_api(json!({"id": "A", "email": "a@example.com",
+            "display_name": "Ann", "state": "SUSPENDED", "create_time": "2026-01-01T00:00:00Z",
+            "path": "accounts/X/users/A"}))
+        .unwrap();
+        assert_eq!((u.email.as_str(), u.status), ("a@example.com", UserStatus::Suspended));
+        assert_eq!(u.display_name.as_deref(), Some("Ann"));
+        let invited =
+            User::from_users_api(json!({"id": "B", "state": "STATE_UNSPECIFIED"})).unwrap();
+        assert_eq!(invited.status, UserStatus::Active);
+        assert!(User::from_users_api(json!({"id": "B", "state": 3})).is_err());
+        assert!(User::from_users_api(json!({"email": "x"})).unwrap_err().contains("no `id`"));
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! - [`events`]: the Events API domain: the event log, cursors, tokens, event rendering.
 //! - [`control`]: what tests do to the emulator: the request journal, fault rules, rate limits,
 //!   persistence.
+//! - [`users_api`]: the Users API domain: client credentials, access tokens, the User object,
+//!   filters and page tokens.
 //! - [`tenant`]: one isolated 1Password account with its own tokens, clock, ids and state.
 //! - [`state`]: the [`Emulator`] handle: the tenant registry and configuration.
 //! - [`http`]: the axum routers (SCIM, Events API, `/__admin`); thin handlers over the domain.
@@ -34,6 +36,7 @@ pub mod seed;
 pub mod server;
 pub mod state;
 pub mod tenant;
+pub mod users_api;
 
 pub use clock::Clock;
 pub use config::EmulatorConfig;

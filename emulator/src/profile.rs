@@ -139,6 +139,9 @@ pub struct Profile {
     pub events_retry_after: bool,
     /// v3 audit events parameter set.
     pub v3_params: V3Params,
+    /// v3 audit event action names: `dotted` (`user.suspend`, the documented
+    /// `target.attribute.verb` format) or `legacy` (the v1/v2 codes).
+    pub v3_actions: crate::events::v3_actions::V3Actions,
     /// The account is an MSP account (v2-only MSP fields are filled).
     pub msp_account: bool,
     /// PATCH `add`/`replace` on a value path with no match (`emails[type eq "work"].value`)
@@ -160,6 +163,15 @@ pub struct Profile {
     /// `POST /Bulk` (RFC 7644 §3.7) accepts up to this many operations; 0 means Bulk is not
     /// supported (501, advertised as unsupported).
     pub bulk_max_operations: usize,
+    /// The account uses automated (hosted) provisioning: the Users API refuses every resource
+    /// call with 403, as 1Password documents ("not currently supported").
+    pub hosted_provisioning: bool,
+    /// The Users API `state` of an invited user who has not finished setting up (the
+    /// documented values are `ACTIVE`, `SUSPENDED` and `STATE_UNSPECIFIED`).
+    pub users_api_invited_state: String,
+    /// Externally managed administrators (EAM users), by id or e-mail: the Users API refuses
+    /// to suspend them.
+    pub users_api_eam_users: Vec<String>,
 }
 
 impl Default for Profile {
@@ -194,6 +206,7 @@ impl Profile {
             signin_country_names: false,
             events_retry_after: false,
             v3_params: V3Params::MaxPageSize,
+            v3_actions: crate::events::v3_actions::V3Actions::Dotted,
             msp_account: false,
             patch_creates_missing_value_path: true,
             full_discovery: false,
@@ -202,6 +215,9 @@ impl Profile {
             unassign_removed_active: false,
             id_format: IdFormat::Base32,
             bulk_max_operations: 0,
+            hosted_provisioning: false,
+            users_api_invited_state: "STATE_UNSPECIFIED".to_owned(),
+            users_api_eam_users: Vec::new(),
         }
     }
 

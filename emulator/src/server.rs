@@ -97,6 +97,16 @@ impl TestServer {
         self.emulator.default_tenant().read().events_token.clone()
     }
 
+    /// The Users API base URL (`/v1beta1/...` paths hang off it).
+    pub fn users_api_url(&self) -> String {
+        self.url()
+    }
+
+    /// The default tenant's Users API client id, client secret and account id.
+    pub fn users_api_credentials(&self) -> crate::users_api::Credentials {
+        self.emulator.default_tenant().read().users_api_credentials()
+    }
+
     /// The control plane's base URL (`http://127.0.0.1:PORT/__admin`).
     pub fn admin_url(&self) -> String {
         format!("{}/__admin", self.url())

@@ -53,6 +53,10 @@ pub enum TokenKind {
     Scim,
     /// An Events API token.
     Events,
+    /// A Users API access token (from `POST /v1beta1/users/oauth2/token`).
+    UsersApi,
+    /// A Users API OAuth client id (sent with HTTP Basic to the token and revoke endpoints).
+    UsersApiClient,
 }
 
 /// What a new tenant should look like; everything is optional.
@@ -297,6 +301,25 @@ impl Emulator {
         for issued in t.events.tokens() {
             reg.tokens.insert(issued.token.clone(), (id.clone(), TokenKind::Events));
         }
+        reg.tokens
+            .insert(t.users_api_credentials().client_id, (id.clone(), TokenKind::UsersApiClient));
+        for token in t.users_api_tokens.tokens() {
+            reg.tokens.insert(token.to_owned(), (id.clone(), TokenKind::UsersApi));
+        }
+    }
+
+    /// Removes tokens from the token index (revoked or expired Users API access tokens), when
+    /// they belong to tenant `id`.
+    pub fn unregister_tokens(&self, tokens: &[String], id: &TenantId) {
+        if tokens.is_empty() {
+            return;
+        }
+        let mut reg = self.registry_mut();
+        for token in tokens {
+            if reg.tokens.get(token).is_some_and(|(owner, _)| owner == id) {
+                reg.tokens.remove(token);
+            }
+        }
     }
 
     /// Adds a token the tenant issued after creation (e.g. an extra Events API token minted
@@ -364,9 +387,11 @@ impl Emulator {
             return Err(TenantError::TokenTaken);
         }
         let (scim_token, events_token) = (tenant.scim_token.clone(), tenant.events_token.clone());
+        let client_id = tenant.users_api_credentials().client_id;
         let shared = SharedTenant::new(tenant);
         reg.tokens.insert(scim_token, (id.clone(), TokenKind::Scim));
         reg.tokens.insert(events_token, (id.clone(), TokenKind::Events));
+        reg.tokens.insert(client_id, (id.clone(), TokenKind::UsersApiClient));
         reg.tenants.insert(id, shared.clone());
         Ok(shared)
     }

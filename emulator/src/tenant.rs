@@ -14,6 +14,7 @@ use crate::events::EventLog;
 use crate::ids::IdGenerator;
 use crate::profile::Profile;
 use crate::seed::Seed;
+use crate::users_api::{AccessTokens, Credentials};
 
 /// A tenant's name (`default` for the one the server starts with).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,6 +57,8 @@ pub struct Tenant {
     pub account: Account,
     /// The Events API log.
     pub events: EventLog,
+    /// Live Users API access tokens (the credentials are derived: [`Credentials::of`]).
+    pub users_api_tokens: AccessTokens,
     /// Requests received; see [`Tenant::journal`].
     pub journal: Mutex<Journal>,
     /// Fault rules and rate limits; see [`Tenant::faults`].
@@ -130,6 +133,7 @@ impl Tenant {
             ids,
             account,
             events,
+            users_api_tokens: AccessTokens::default(),
             journal: Mutex::default(),
             faults_armed: AtomicBool::new(!faults.is_idle()),
             faults: Mutex::new(faults),
@@ -156,6 +160,11 @@ impl Tenant {
     /// Replaces the fault rules and limits.
     pub fn set_faults(&mut self, faults: Faults) {
         *self.faults() = faults;
+    }
+
+    /// The Users API client credentials and account id.
+    pub fn users_api_credentials(&self) -> Credentials {
+        Credentials::of(self)
     }
 
     /// Appends the audit events for `changes`; call after every successful mutation.

@@ -501,7 +501,7 @@ async fn v3_audit_events_in_both_parameter_sets() {
     assert_eq!(s, StatusCode::OK, "{p1}");
     assert_eq!(p1["audit_events"].as_array().unwrap().len(), 2);
     let e = &p1["audit_events"][0];
-    assert_eq!(e["action"], "suspend");
+    assert_eq!(e["action"], "user.suspend", "the v3 vocabulary");
     assert_eq!(e["actor"]["name"], "Provision Manager");
     assert_eq!(e["targets"][0]["uuid"], alice().id);
     assert!(e["insert_time"].as_str().unwrap().starts_with("2026-01-01T00:00:00.0000"), "{e}");
@@ -516,7 +516,12 @@ async fn v3_audit_events_in_both_parameter_sets() {
     assert_eq!(p3["audit_events"], json!([]));
     api.record(&[Change::UserReactivated { user: alice() }]);
     let (_, p4) = api.get(&q, &token).await;
-    assert_eq!(p4["audit_events"][0]["action"], "reactive");
+    assert_eq!(p4["audit_events"][0]["action"], "user.reactivate");
+    // The v1/v2 codes on request (profile switch `v3_actions`).
+    api.server.emulator().default_tenant().write().profile.v3_actions =
+        emulator::events::v3_actions::V3Actions::Legacy;
+    let (_, legacy) = api.get(&q, &token).await;
+    assert_eq!(legacy["audit_events"][0]["action"], "reactive");
     // Bad input.
     let (s, _) =
         api.get(&format!("/api/v3/auditevents?page_token={next}&start_time={last}"), &token).await;

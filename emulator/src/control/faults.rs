@@ -56,7 +56,7 @@ pub struct FaultMatch {
     /// Path regular expression (instead of `path`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_regex: Option<String>,
-    /// Which API: `scim` or `events`.
+    /// Which API: `scim`, `events` or `users`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api: Option<Api>,
 }
@@ -266,7 +266,10 @@ impl Faults {
     /// control layer need not consult (or lock) the rules at all.
     pub fn is_idle(&self) -> bool {
         let limits = self.limiter.config();
-        self.rules.is_empty() && limits.scim.is_empty() && limits.events.is_empty()
+        self.rules.is_empty()
+            && limits.scim.is_empty()
+            && limits.events.is_empty()
+            && limits.users.is_empty()
     }
 
     /// Decides whether a request triggers a rule: the first rule that matches and is eligible

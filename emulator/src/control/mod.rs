@@ -35,12 +35,21 @@ pub enum Api {
     Scim,
     /// The Events API (`/api/...`).
     Events,
+    /// The Users API (`/v1beta1/...`).
+    Users,
 }
 
 impl Api {
-    /// The API a request path belongs to (`/api/...` is the Events API, everything else SCIM).
+    /// The API a request path belongs to (`/api/...` is the Events API, `/v1beta1/...` the
+    /// Users API, everything else SCIM).
     pub fn of_path(path: &str) -> Api {
-        if path == "/api" || path.starts_with("/api/") { Api::Events } else { Api::Scim }
+        if path == "/api" || path.starts_with("/api/") {
+            Api::Events
+        } else if path == "/v1beta1" || path.starts_with("/v1beta1/") {
+            Api::Users
+        } else {
+            Api::Scim
+        }
     }
 }
 
@@ -126,6 +135,8 @@ mod tests {
         assert_eq!(Api::of_path("/api"), Api::Events);
         assert_eq!(Api::of_path("/apix"), Api::Scim);
         assert_eq!(Api::of_path("/scim/v2/Users"), Api::Scim);
+        assert_eq!(Api::of_path("/v1beta1/accounts/A/users"), Api::Users);
+        assert_eq!(Api::of_path("/v1beta1x"), Api::Scim);
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub struct RateLimitConfig {
     /// Limits on Events API requests.
     #[serde(default)]
     pub events: Vec<Window>,
+    /// Limits on Users API requests (`/v1beta1/...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<Window>,
 }
 
 impl RateLimitConfig {
@@ -42,12 +45,15 @@ impl RateLimitConfig {
         RateLimitConfig {
             scim: Vec::new(),
             events: vec![Window { requests: 600, per: 60 }, Window { requests: 30_000, per: 3600 }],
+            users: Vec::new(),
         }
     }
 
     /// Checks the limits are usable.
     pub fn validate(&self) -> Result<(), String> {
-        for (api, windows) in [("scim", &self.scim), ("events", &self.events)] {
+        for (api, windows) in
+            [("scim", &self.scim), ("events", &self.events), ("users", &self.users)]
+        {
             for (i, w) in windows.iter().enumerate() {
                 if w.requests == 0 {
                     return Err(format!("{api}[{i}].requests must be at least 1"));
@@ -100,6 +106,7 @@ pub struct RateLimiter {
     config: RateLimitConfig,
     scim: Vec<Counter>,
     events: Vec<Counter>,
+    users: Vec<Counter>,
 }
 
 impl RateLimiter {
@@ -108,6 +115,7 @@ impl RateLimiter {
         config.validate()?;
         self.scim = vec![Counter::default(); config.scim.len()];
         self.events = vec![Counter::default(); config.events.len()];
+        self.users = vec![Counter::default(); config.users.len()];
         self.config = config;
         Ok(())
     }
@@ -144,6 +152,7 @@ impl RateLimiter {
         let (windows, counters) = match api {
             Api::Scim => (&self.config.scim, &mut self.scim),
             Api::Events => (&self.config.events, &mut self.events),
+            Api::Users => (&self.config.users, &mut self.users),
         };
         if windows.is_empty() {
             return None;

@@ -68,6 +68,8 @@ pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> 
     // (printed in the banner, in the ready file) would get 401. Keep the issued tokens.
     rebuilt.events.adopt_identity(&t.events.identity()).map_err(TenantOpError::InvalidSeed)?;
     rebuilt.events_token = rebuilt.events.default_token().token.clone();
+    // Users API access tokens outlive a reset, like the other tokens.
+    rebuilt.users_api_tokens = std::mem::take(&mut t.users_api_tokens);
     *t = rebuilt;
     drop(t);
     emu.reindex_tokens(id);
@@ -106,6 +108,7 @@ pub fn import(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), TenantOp
     .map_err(TenantOpError::InvalidSeed)?;
     keep_event_log_unless_seeded(&mut t, &mut rebuilt, seed);
     rebuilt.journal = std::mem::take(&mut t.journal);
+    rebuilt.users_api_tokens = std::mem::take(&mut t.users_api_tokens);
     let limits = t.faults().limiter.config().clone();
     // The limits were valid when configured, so re-applying them cannot fail.
     let _ = rebuilt.faults().limiter.configure(limits);
@@ -171,6 +174,7 @@ pub fn merge_seed(emu: &Emulator, id: &TenantId, seed: &Seed) -> Result<(), Tena
     .map_err(TenantOpError::InvalidSeed)?;
     keep_event_log_unless_seeded(&mut t, &mut rebuilt, seed);
     rebuilt.journal = std::mem::take(&mut t.journal);
+    rebuilt.users_api_tokens = std::mem::take(&mut t.users_api_tokens);
     rebuilt.set_faults(faults);
     *t = rebuilt;
     drop(t);

@@ -549,6 +549,7 @@ impl EventLog {
         &self,
         req: &V3Request,
         variant: V3Params,
+        actions: super::v3_actions::V3Actions,
         now: DateTime<Utc>,
     ) -> Result<Value, EventsError> {
         let stream = &self.audit;
@@ -593,7 +594,7 @@ impl EventLog {
             .unwrap_or(Window { start: 0, end: 0, has_more: false });
         let events: Vec<Value> = (w.start..w.end)
             .filter_map(|i| stream.get(i))
-            .map(|(e, key)| self.v3_event(e, key))
+            .map(|(e, key)| self.v3_event(e, key, actions))
             .collect();
         let token = self.cursors.encode(&Cursor { position: w.end as u64, ..cursor });
         let mut body = json!({"audit_events": events});
@@ -608,7 +609,7 @@ impl EventLog {
 
     /// The v3 event shape: actor, targets and context (field names beyond `audit_events`,
     /// `insert_time` and `next_page_token` are not documented; these are the emulator's).
-    fn v3_event(&self, e: &AuditEvent, key: i64) -> Value {
+    fn v3_event(&self, e: &AuditEvent, key: i64, actions: super::v3_actions::V3Actions) -> Value {
         let person = |kind: &str, p: &Person| json!({"type": kind, "uuid": &*p.uuid, "name": p.name, "email": p.email});
         let mut targets = vec![match &e.object_details {
             Some(p) => person(e.object_type, p),
@@ -630,7 +631,7 @@ impl EventLog {
             "uuid": &*e.uuid,
             "timestamp": e.timestamp.to_rfc3339_opts(SecondsFormat::Secs, true),
             "insert_time": from_micros(key).to_rfc3339_opts(SecondsFormat::Micros, true),
-            "action": e.action,
+            "action": super::v3_actions::v3_action(actions, e.object_type, e.action),
             "actor": person(if e.actor_external { "external_user" } else { "user" }, &e.actor),
             "targets": targets,
             "context": context,

@@ -19,6 +19,7 @@ pub mod render;
 pub mod stream;
 pub mod synthetic;
 pub mod token;
+pub mod v3_actions;
 
 pub use log::{EventLog, GenerateEvents, LogIdentity, Page, SeedEvents};
 pub use query::EventsError;

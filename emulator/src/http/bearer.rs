@@ -54,6 +54,22 @@ pub fn bearer(headers: &HeaderMap) -> Result<&str, BearerError> {
     }
 }
 
+/// The `client_id` and `client_secret` of a request's `Authorization: Basic <base64>` header
+/// (the OAuth client authentication of RFC 6749 §2.3.1). `None` when the header is absent, not
+/// Basic, not base64 or has no `:`.
+pub fn basic(headers: &HeaderMap) -> Option<(String, String)> {
+    use base64::Engine;
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use axum::http::HeaderValue;
@@ -82,5 +98,18 @@ mod tests {
         }
         h.insert(header::AUTHORIZATION, HeaderValue::from_bytes(b"Bearer \xc3\xa9").unwrap());
         assert_eq!(bearer(&h), Err(BearerError::NotAscii));
+    }
+
+    #[test]
+    fn basic_credentials_are_decoded() {
+        let mut h = HeaderMap::new();
+        assert_eq!(basic(&h), None);
+        // "id:se:cret": the secret may contain ':'; the id may not.
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic aWQ6c2U6Y3JldA=="));
+        assert_eq!(basic(&h), Some(("id".into(), "se:cret".into())));
+        for bad in ["Bearer aWQ6c2VjcmV0", "Basic !!!", "Basic bm9jb2xvbg==", "Basic"] {
+            h.insert(header::AUTHORIZATION, HeaderValue::from_static(bad));
+            assert_eq!(basic(&h), None, "{bad}");
+        }
     }
 }

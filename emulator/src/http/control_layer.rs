@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tower::{Layer, Service};
 
-use super::bearer::bearer;
+use super::bearer::{basic, bearer};
 use crate::control::{Api, FaultAction, Received, Verdict};
 use crate::profile::EventsErrorBody;
 use crate::state::{Emulator, SharedTenant, TokenKind};
@@ -84,7 +84,15 @@ where
             let log = Untenanted::of(&req);
             return ControlFuture(State::Admin { served: inner.call(req), emulator, log });
         }
-        let resolved = bearer(req.headers()).ok().and_then(|t| self.emulator.resolve_token(t));
+        let resolved = match bearer(req.headers()) {
+            Ok(token) => self.emulator.resolve_token(token),
+            // The Users API's token and revoke endpoints authenticate the OAuth client with
+            // HTTP Basic: its client id selects the tenant.
+            Err(_) if path.starts_with("/v1beta1/") => basic(req.headers())
+                .and_then(|(client_id, _)| self.emulator.resolve_token(&client_id))
+                .filter(|(_, kind)| *kind == TokenKind::UsersApiClient),
+            Err(_) => None,
+        };
         let Some((tenant, kind)) = resolved else {
             // No tenant: nothing to limit, inject or journal; the handler answers 401.
             let log = Untenanted::of(&req);
@@ -402,7 +410,7 @@ fn rate_limited(api: Api, d: &Decision, v: Verdict) -> Response {
     let h = resp.headers_mut();
     set_ratelimit_headers(h, v.limit, 0, retry);
     // The Events API is not documented to send Retry-After; the profile decides.
-    if api == Api::Scim || d.events_retry_after {
+    if api != Api::Events || d.events_retry_after {
         h.insert(header::RETRY_AFTER, HeaderValue::from(retry));
     }
     resp
@@ -422,7 +430,7 @@ fn injected_error(api: Api, d: &Decision, action: &FaultAction, status: u16) -> 
         let retry = action.retry_after.unwrap_or(1);
         let limit = action.limit.or(d.verdict.map(|v| v.limit)).unwrap_or(match api {
             Api::Events => 600,
-            Api::Scim => 100,
+            Api::Scim | Api::Users => 100,
         });
         set_ratelimit_headers(h, limit, 0, retry);
         h.insert(header::RETRY_AFTER, HeaderValue::from(retry));
@@ -432,7 +440,8 @@ fn injected_error(api: Api, d: &Decision, action: &FaultAction, status: u16) -> 
     resp
 }
 
-/// The error body each API really sends: a SCIM Error, or the Events API's JSON error.
+/// The error body each API really sends: a SCIM Error, the Events API's JSON error, or the
+/// Users API's `{"error": {"code", "message", "status"}}`.
 fn error_body(api: Api, events_body: EventsErrorBody, status: u16, message: &str) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let (content_type, body) = match api {
@@ -446,6 +455,14 @@ fn error_body(api: Api, events_body: EventsErrorBody, status: u16, message: &str
                 EventsErrorBody::StatusMessage => json!({"status": status, "message": message}),
                 EventsErrorBody::ErrorMessage => json!({"Error": {"Message": message}}),
             },
+        ),
+        Api::Users => (
+            "application/json",
+            crate::users_api::error_json(
+                status,
+                crate::users_api::Status::name_for_http(status),
+                message,
+            ),
         ),
     };
     (code, [(header::CONTENT_TYPE, content_type)], body.to_string()).into_response()

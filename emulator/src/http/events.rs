@@ -236,7 +236,7 @@ async fn audit_v3(
     let result = params
         .map_err(|e| EventsError::BadRequest(format!("invalid query string: {e}")))
         .and_then(|Query(p)| query::parse_v3(&p, t.profile.v3_params))
-        .and_then(|req| t.events.page_v3(&req, t.profile.v3_params, now));
+        .and_then(|req| t.events.page_v3(&req, t.profile.v3_params, t.profile.v3_actions, now));
     match result {
         Ok(body) => json_response(StatusCode::OK, &body),
         Err(e) => error_response(&t.profile, &e),

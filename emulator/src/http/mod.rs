@@ -17,12 +17,19 @@ pub mod bearer;
 pub mod control_layer;
 pub mod events;
 pub mod scim;
+pub mod users_api;
 
 /// Only the Events API (`/api/...`), behind the same control layer as the main router (journal,
 /// faults, rate limits): what `scimulator serve --events-port` serves on its second listener, so
 /// the emulator can stand in for a separate events host.
 pub fn events_router(emulator: Emulator) -> Router {
     with_control(events::routes().with_state(emulator.clone()), emulator)
+}
+
+/// Only the Users API (`/v1beta1/...`), behind the control layer: what `scimulator serve
+/// --users-api-port` serves on its own listener, standing in for `api.1password.com`.
+pub fn users_api_router(emulator: Emulator) -> Router {
+    with_control(users_api::routes().with_state(emulator.clone()), emulator)
 }
 
 /// The whole emulator as one axum `Router`, ready for `axum::serve` or `tower::ServiceExt::oneshot`.
@@ -38,6 +45,7 @@ pub fn app(emulator: Emulator) -> Control<Router> {
         .route("/", axum::routing::get(index))
         .merge(scim::routes())
         .merge(events::routes())
+        .merge(users_api::routes())
         .nest("/__admin", admin::routes(&emulator))
         .fallback(scim::discovery::not_found)
         .with_state(emulator.clone());

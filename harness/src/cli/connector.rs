@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 use connector::events::{EventKind, EventPage, EventsClient, Start};
-use connector::{Client, Error, ErrorKind, ListOptions, RetryPolicy, User};
+use connector::{Client, Error, ErrorKind, ListOptions, RetryPolicy, User, UsersApiCredentials};
 use serde_json::{Value, json};
 
 use super::exit;
@@ -19,16 +19,40 @@ pub const DEFAULT_URL: &str = "http://127.0.0.1:3002/scim/v2";
 /// name 1Password's events host as their audience, as real ones do, so the audience cannot be
 /// the default: it would send emulator tokens to 1Password.
 pub const DEFAULT_EVENTS_URL: &str = "http://127.0.0.1:3002";
+/// The default Users API URL (with `--api users-api` and no `--url`): `scimulator serve`.
+pub const DEFAULT_USERS_API_URL: &str = "http://127.0.0.1:3002";
+
+/// Which API `users` talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApiArg {
+    /// The SCIM bridge (`--token`).
+    Scim,
+    /// The 1Password Users API (`--client-id`, `--client-secret`, `--account-id`).
+    UsersApi,
+}
 
 /// Flags of `users`.
 #[derive(Debug, Args)]
 pub struct UsersArgs {
-    /// The bridge's base URL (any prefix: `/`, `/scim`, `/scim/v2`).
+    /// The API's base URL: the bridge's (any prefix: `/`, `/scim`, `/scim/v2`), or the Users
+    /// API host with `--api users-api` (default there: http://127.0.0.1:3002).
     #[arg(long, env = "SCIMULATOR_URL", default_value = DEFAULT_URL, global = true)]
     pub url: String,
+    /// Which API to use: the SCIM bridge or the 1Password Users API.
+    #[arg(long, env = "SCIMULATOR_API", value_enum, default_value_t = ApiArg::Scim, global = true)]
+    pub api: ApiArg,
     /// The SCIM bearer token.
     #[arg(long, env = "SCIMULATOR_TOKEN", hide_env_values = true, global = true)]
     pub token: Option<String>,
+    /// The Users API OAuth client id.
+    #[arg(long, env = "SCIMULATOR_CLIENT_ID", global = true)]
+    pub client_id: Option<String>,
+    /// The Users API OAuth client secret.
+    #[arg(long, env = "SCIMULATOR_CLIENT_SECRET", hide_env_values = true, global = true)]
+    pub client_secret: Option<String>,
+    /// The 1Password account id the Users API manages.
+    #[arg(long, env = "SCIMULATOR_ACCOUNT_ID", global = true)]
+    pub account_id: Option<String>,
     /// Print JSON instead of a table.
     #[arg(long, global = true)]
     pub json: bool,
@@ -208,12 +232,39 @@ fn missing_token(var: &str) -> Error {
     Error::InvalidConfig { message: format!("no token: pass --token or set {var}") }
 }
 
+/// The client `users` flags describe: SCIM with `--token`, or the Users API with the three
+/// credentials (each missing one named).
+pub fn users_client(args: &UsersArgs) -> Result<Client, Error> {
+    let builder = match args.api {
+        ApiArg::Scim => {
+            let token = args.token.clone().ok_or_else(|| missing_token("SCIMULATOR_TOKEN"))?;
+            Client::builder(args.url.clone(), token)
+        }
+        ApiArg::UsersApi => {
+            let need = |v: &Option<String>, flag: &str, var: &str| {
+                v.clone().ok_or_else(|| Error::InvalidConfig {
+                    message: format!("--api users-api needs {flag} (or {var})"),
+                })
+            };
+            let credentials = UsersApiCredentials {
+                client_id: need(&args.client_id, "--client-id", "SCIMULATOR_CLIENT_ID")?,
+                client_secret: need(
+                    &args.client_secret,
+                    "--client-secret",
+                    "SCIMULATOR_CLIENT_SECRET",
+                )?,
+                account_id: need(&args.account_id, "--account-id", "SCIMULATOR_ACCOUNT_ID")?,
+            };
+            // The SCIM default URL names the bridge's path; the Users API lives at the root.
+            let url = if args.url == DEFAULT_URL { DEFAULT_USERS_API_URL } else { &args.url };
+            Client::users_api_builder(url, credentials)
+        }
+    };
+    builder.timeout(Duration::from_secs(args.timeout.max(1))).retry(policy(args.retry)).build()
+}
+
 async fn users(args: UsersArgs, out: &mut impl Write) -> Result<(), Error> {
-    let token = args.token.ok_or_else(|| missing_token("SCIMULATOR_TOKEN"))?;
-    let client = Client::builder(args.url, token)
-        .timeout(Duration::from_secs(args.timeout.max(1)))
-        .retry(policy(args.retry))
-        .build()?;
+    let client = users_client(&args)?;
     match args.command {
         UsersCommand::List { filter, limit, cursor, all } => {
             if all {
@@ -502,9 +553,39 @@ mod tests {
             "--all and --cursor conflict"
         );
         assert!(parse(&["users", "get"]).is_err(), "get needs an id");
+        assert_eq!(u.api, ApiArg::Scim, "SCIM by default");
         let cli = parse(&["users", "suspend", "ABC"]).unwrap();
         let Command::Users(u) = cli.command else { panic!("not users") };
         assert!(matches!(u.command, UsersCommand::Suspend { ref id } if id == "ABC"));
+    }
+
+    #[test]
+    fn users_api_flags_and_missing_credentials() {
+        let cli = parse(&[
+            "users",
+            "get",
+            "A",
+            "--api",
+            "users-api",
+            "--client-id",
+            "c",
+            "--client-secret",
+            "s",
+            "--account-id",
+            "ABCDEFGHIJKLMNOPQRSTUVWXY2",
+        ])
+        .unwrap();
+        let Command::Users(u) = cli.command else { panic!("not users") };
+        assert_eq!(u.api, ApiArg::UsersApi);
+        let client = users_client(&u).unwrap();
+        assert_eq!(client.api(), connector::Api::UsersApi);
+        assert_eq!(client.base_url(), "http://127.0.0.1:3002/");
+        let cli = parse(&["users", "get", "A", "--api", "users-api", "--client-id", "c"]).unwrap();
+        let Command::Users(u) = cli.command else { panic!("not users") };
+        let e = users_client(&u).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        assert!(e.to_string().contains("--client-secret"), "{e}");
+        assert!(parse(&["users", "list", "--api", "ldap"]).is_err());
     }
 
     #[test]

@@ -80,6 +80,10 @@ pub struct ServeArgs {
     /// a separate events host. The main port serves it too.
     #[arg(long, env = "SCIMULATOR_EVENTS_PORT")]
     pub events_port: Option<u16>,
+    /// Also serve the Users API alone on this port (0 picks a free one), standing in for
+    /// `api.1password.com`. The main port serves it too.
+    #[arg(long, env = "SCIMULATOR_USERS_API_PORT")]
+    pub users_api_port: Option<u16>,
     /// Fault rules for the default tenant: a YAML or JSON list of rules, or `{faults: [...]}`.
     #[arg(long, env = "SCIMULATOR_FAULTS")]
     pub faults: Option<PathBuf>,
@@ -276,9 +280,23 @@ pub async fn run(args: ServeArgs) -> u8 {
         },
     };
     let events_addr = events_listener.as_ref().and_then(|l| l.local_addr().ok());
+    let users_api_listener = match args.users_api_port {
+        None => None,
+        Some(port) => match TcpListener::bind((args.bind.as_str(), port)).await {
+            Ok(l) => Some(l),
+            Err(e) => {
+                eprintln!("error: cannot listen on {}:{port} for the Users API: {e}", args.bind);
+                return super::exit::ERROR;
+            }
+        },
+    };
+    let users_api_addr = users_api_listener.as_ref().and_then(|l| l.local_addr().ok());
     let mut info = ready_info(&emulator, addr);
     if let Some(events_addr) = events_addr {
         info["events_url"] = json!(format!("http://{events_addr}"));
+    }
+    if let Some(users_api_addr) = users_api_addr {
+        info["users_api_url"] = json!(format!("http://{users_api_addr}"));
     }
     if let Some(path) = &args.ready_file
         && let Err(e) = write_ready_file(path, &info)
@@ -301,6 +319,11 @@ pub async fn run(args: ServeArgs) -> u8 {
         let shutdown = stopped(stop_rx.clone());
         tokio::spawn(async move { axum::serve(l, app).with_graceful_shutdown(shutdown).await })
     });
+    let users_api_server = users_api_listener.map(|l| {
+        let app = emulator::http::users_api_router(emulator.clone());
+        let shutdown = stopped(stop_rx.clone());
+        tokio::spawn(async move { axum::serve(l, app).with_graceful_shutdown(shutdown).await })
+    });
     let served = emulator::serve(listener, emulator, stopped(stop_rx)).await;
     // A ready file left behind would tell the next script a dead server is up.
     if let Some(path) = &args.ready_file {
@@ -310,6 +333,11 @@ pub async fn run(args: ServeArgs) -> u8 {
         && let Ok(Err(e)) = handle.await
     {
         eprintln!("error: Events API listener: {e}");
+    }
+    if let Some(handle) = users_api_server
+        && let Ok(Err(e)) = handle.await
+    {
+        eprintln!("error: Users API listener: {e}");
     }
     if let Some(saver) = saver
         && let Err(e) = saver.shutdown().await
@@ -329,10 +357,10 @@ pub async fn run(args: ServeArgs) -> u8 {
 /// The URLs and tokens of a running emulator (the ready file's content).
 pub fn ready_info(emulator: &emulator::Emulator, addr: SocketAddr) -> serde_json::Value {
     let base = format!("http://{addr}");
-    let (scim_token, events_token) = {
+    let (scim_token, events_token, users_api) = {
         let t = emulator.default_tenant();
         let t = t.read();
-        (t.scim_token.clone(), t.events_token.clone())
+        (t.scim_token.clone(), t.events_token.clone(), t.users_api_credentials())
     };
     json!({
         "url": base,
@@ -340,6 +368,10 @@ pub fn ready_info(emulator: &emulator::Emulator, addr: SocketAddr) -> serde_json
         "scim_token": scim_token,
         "events_url": base,
         "events_token": events_token,
+        "users_api_url": base,
+        "users_api_client_id": users_api.client_id,
+        "users_api_client_secret": users_api.client_secret,
+        "account_id": users_api.account_id,
         "admin_url": format!("{base}/__admin"),
         "admin_token": emulator.admin_token(),
         "dashboard_url": dashboard_url(&base, emulator.admin_token()),
@@ -373,6 +405,10 @@ fn print_banner(info: &serde_json::Value, emulator: &emulator::Emulator) {
     println!("  SCIM token    {}", s("scim_token"));
     println!("  Events API    {}", s("events_url"));
     println!("  Events token  {}", s("events_token"));
+    println!("  Users API     {}", s("users_api_url"));
+    println!("  Client id     {}", s("users_api_client_id"));
+    println!("  Client secret {}", s("users_api_client_secret"));
+    println!("  Account id    {}", s("account_id"));
     println!("  Control plane {}", s("admin_url"));
     println!("  Admin token   {}", s("admin_token"));
     println!("  Dashboard     {}", s("dashboard_url"));

@@ -267,7 +267,7 @@ async fn run_step(
         Action::Http(op) => http::run(op, env, &ctx.http).await?,
         Action::Control(op) => control::run(op, env, &ctx.http).await?,
         Action::Mcp(op) => mcp_ops::run(op, env).await?,
-        other => connector_ops::run(other, env).await?,
+        other => connector_ops::run(other, step.api, env).await?,
     };
     expect::check(&action, expect.as_ref(), &outcome)?;
     for (name, path) in &step.capture {

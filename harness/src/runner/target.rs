@@ -1,7 +1,7 @@
 //! Targets: where scenarios run. The embedded emulator (one [`emulator::TestServer`] shared by
 //! every scenario, a fresh tenant each) or an external server (a URL and tokens).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Value, json};
 
@@ -44,6 +44,13 @@ pub struct Env {
     pub events_url: String,
     /// Events API token of the tenant.
     pub events_token: Option<String>,
+    /// The Users API base URL (the server root on the emulator).
+    pub users_api_url: String,
+    /// The tenant's Users API integration, when the target reports one.
+    pub users_api: Option<connector::UsersApiCredentials>,
+    /// The scenario's Users API client, built by its first `api: users-api` step and kept for
+    /// the rest of the scenario, so its access token lives (and expires) across steps.
+    pub users_api_client: Arc<OnceLock<connector::Client>>,
     /// Control plane: base URL (`.../__admin`) and token.
     pub admin: Option<(String, String)>,
     /// The tenant's name.
@@ -57,7 +64,8 @@ impl Env {
     pub fn builtin_vars(&self) -> (Value, Value) {
         (
             json!({"name": self.tenant, "scim_token": self.scim_token,
-                   "events_token": self.events_token}),
+                   "events_token": self.events_token,
+                   "account_id": self.users_api.as_ref().map(|c| c.account_id.clone())}),
             json!({"scim_url": self.scim_url, "root_url": self.root_url,
                    "events_url": self.events_url, "has_control": self.admin.is_some()}),
         )
@@ -153,9 +161,9 @@ impl Target {
                         seed,
                     })
                     .map_err(|e| format!("cannot create the tenant: {e}"))?;
-                let (scim_token, events_token) = {
+                let (scim_token, events_token, users_api) = {
                     let t = tenant.read();
-                    (t.scim_token.clone(), t.events_token.clone())
+                    (t.scim_token.clone(), t.events_token.clone(), t.users_api_credentials())
                 };
                 Ok(Env {
                     scim_url: server.scim_url(),
@@ -163,6 +171,13 @@ impl Target {
                     scim_token,
                     events_url: server.events_url(),
                     events_token: Some(events_token),
+                    users_api_url: server.users_api_url(),
+                    users_api: Some(connector::UsersApiCredentials {
+                        client_id: users_api.client_id,
+                        client_secret: users_api.client_secret,
+                        account_id: users_api.account_id,
+                    }),
+                    users_api_client: Arc::default(),
                     admin: Some((server.admin_url(), server.admin_token())),
                     tenant: name,
                     owned_tenant: true,
@@ -174,10 +189,13 @@ impl Target {
                 let Some(admin_token) = &e.admin_token else {
                     return Ok(Env {
                         scim_url: e.scim_url.trim_end_matches('/').to_owned(),
+                        users_api_url: root.clone(),
                         root_url: root,
                         scim_token: e.token.clone(),
                         events_url,
                         events_token: e.events_token.clone(),
+                        users_api: None,
+                        users_api_client: Arc::default(),
                         admin: None,
                         tenant: "default".into(),
                         owned_tenant: false,
@@ -204,8 +222,25 @@ impl Target {
                     .map_err(|e| format!("tenant creation answered non-JSON ({e}): {text}"))?;
                 let field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
                 let scim_path = field("scim_path").unwrap_or_else(|| "/scim/v2".into());
+                let users_api = match (
+                    field("users_api_client_id"),
+                    field("users_api_client_secret"),
+                    field("account_id"),
+                ) {
+                    (Some(client_id), Some(client_secret), Some(account_id)) => {
+                        Some(connector::UsersApiCredentials {
+                            client_id,
+                            client_secret,
+                            account_id,
+                        })
+                    }
+                    _ => None,
+                };
                 Ok(Env {
                     scim_url: format!("{root}{scim_path}"),
+                    users_api_url: root.clone(),
+                    users_api,
+                    users_api_client: Arc::default(),
                     root_url: root,
                     scim_token: field("scim_token")
                         .ok_or("tenant creation returned no scim_token")?,

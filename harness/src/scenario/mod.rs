@@ -210,6 +210,19 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadError> {
                 Some(s.clone())
             }
         };
+        if step.api.is_some()
+            && !matches!(
+                action,
+                Action::List(_) | Action::Get(_) | Action::Suspend(_) | Action::Reactivate(_)
+            )
+        {
+            return Err(at(
+                Some("api"),
+                "`api` chooses the connector's API: it applies to list, get, suspend and \
+                 reactivate steps"
+                    .into(),
+            ));
+        }
         if let Action::Http(h) = &action {
             if !h.path.starts_with('/') && !h.path.starts_with("${") {
                 return Err(at(Some("http.path"), "a path starts with `/`".into()));
@@ -224,6 +237,7 @@ pub fn load_str(file: &Path, text: &str) -> Result<Scenario, LoadError> {
             line,
             name: label,
             action,
+            api: step.api.unwrap_or_default(),
             raw: value.clone(),
             capture: step.capture.clone(),
             expect: step.expect.clone(),

@@ -66,6 +66,8 @@ pub struct Step {
     pub name: String,
     /// What it does.
     pub action: Action,
+    /// Which API a connector step goes through (`api:`; SCIM when absent).
+    pub api: ConnectorApi,
     /// The step as written (variables are substituted into it at run time).
     pub raw: Value,
     /// Values to remember for later steps: `name: $.path`.
@@ -83,6 +85,9 @@ pub struct StepDoc {
     /// Optional name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Connector steps: which API the connector uses (`scim`, the default, or `users-api`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<ConnectorApi>,
     /// Connector: list users (one page, or all pages with `all: true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list: Option<ListOp>,
@@ -167,6 +172,21 @@ pub struct ListOp {
     /// Follow cursors and return every matching user.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub all: bool,
+    /// Users per server request (the SCIM sweep `count`, the Users API `max_page_size`), so a
+    /// small directory still spans several server pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<usize>,
+}
+
+/// The API a connector step uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConnectorApi {
+    /// The SCIM bridge.
+    #[default]
+    Scim,
+    /// The 1Password Users API (OAuth client credentials of the scenario's tenant).
+    UsersApi,
 }
 
 /// Which Events API feed to poll.

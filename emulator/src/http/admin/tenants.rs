@@ -26,12 +26,17 @@ fn clock_json(t: &Tenant) -> Value {
 
 /// A tenant as the control API shows it.
 fn view(t: &Tenant) -> Value {
+    let users_api = t.users_api_credentials();
     json!({
         "name": t.id.0,
         "scim_token": t.scim_token,
         "events_token": t.events_token,
+        "users_api_client_id": users_api.client_id,
+        "users_api_client_secret": users_api.client_secret,
+        "account_id": users_api.account_id,
         "scim_path": "/scim/v2",
         "events_path": "/api",
+        "users_api_path": "/v1beta1",
         "preset": t.profile.preset,
         "clock": clock_json(t),
         "journal_size": t.journal().len(),

@@ -89,6 +89,11 @@ impl FromRequestParts<Emulator> for ScimTenant {
             Some((_, TokenKind::Events)) => Err(ApiError(ScimError::unauthorized(
                 "this is an Events API token; the SCIM bridge needs its own bearer token",
             ))),
+            Some((_, TokenKind::UsersApi | TokenKind::UsersApiClient)) => {
+                Err(ApiError(ScimError::unauthorized(
+                    "this is a Users API credential; the SCIM bridge needs its own bearer token",
+                )))
+            }
             None => Err(ApiError(ScimError::unauthorized("invalid bearer token"))),
         }
     }
