@@ -440,7 +440,7 @@ impl Account {
         if profile.user_payload != UserPayload::Full {
             user::derive_names(&mut attrs, None);
         }
-        let id = ids.upper_id();
+        let id = fresh_id(ids, IdGenerator::upper_id, |id| self.users.contains_key(id));
         let user = User {
             id: id.clone(),
             user_name: user_name.clone(),
@@ -764,7 +764,7 @@ impl Account {
             return Err(AccountError::InvalidValue("displayName is required".into()));
         }
         let members = self.check_members(input.members.unwrap_or_default(), None, profile)?;
-        let id = ids.lower_id();
+        let id = fresh_id(ids, IdGenerator::lower_id, |id| self.groups.contains_key(id));
         let group = Group {
             id: id.clone(),
             display_name,
@@ -1073,4 +1073,19 @@ fn watch(u: Option<&User>, delay: Duration, now: DateTime<Utc>) -> Watch {
 fn confirmation_delay(profile: &Profile) -> Option<Duration> {
     let secs = profile.confirmation_delay_secs?;
     Some(Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000)))
+}
+
+/// The next id from the stream that names nothing yet: an imported or seeded resource may hold
+/// any id, and a new resource must never take it (a clash is impossible by construction).
+fn fresh_id(
+    ids: &mut IdGenerator,
+    draw: fn(&mut IdGenerator) -> String,
+    taken: impl Fn(&str) -> bool,
+) -> String {
+    loop {
+        let id = draw(ids);
+        if !taken(&id) {
+            return id;
+        }
+    }
 }

@@ -4,7 +4,6 @@
 
 use crate::clock::Clock;
 use crate::config::ClockMode;
-use crate::ids::IdGenerator;
 use crate::seed::{Seed, SeedSnapshot};
 use crate::state::Emulator;
 use crate::tenant::{Tenant, TenantId};
@@ -44,7 +43,7 @@ pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> 
     } else {
         emu.control().origin(id)
     };
-    let mut ids = IdGenerator::for_stream(cfg.id_seed, &id.0);
+    let mut ids = emu.id_stream(&id.0);
     if origin.generated_token {
         // Creation drew the token from the stream first; draw it again so ids repeat.
         let _ = ids.lower_id();
@@ -53,7 +52,13 @@ pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> 
     let seed = origin.seed.as_ref().map(SeedSnapshot::seed).transpose();
     let seed = seed.map_err(TenantOpError::InvalidSeed)?;
     let mut t = shared.write();
-    let rebuilt = Tenant::build(
+    // With a state file ids are never drawn twice: the stream goes on from where it is (a
+    // client may still hold an id from before the reset), and the Events API tokens are kept.
+    let persistent = emu.control().store().is_some();
+    if persistent {
+        ids = t.ids.clone();
+    }
+    let mut rebuilt = Tenant::build(
         id.clone(),
         t.scim_token.clone(),
         origin.profile.clone().unwrap_or_else(|| cfg.profile.clone()),
@@ -63,6 +68,10 @@ pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> 
         demo,
     )
     .map_err(TenantOpError::InvalidSeed)?;
+    if persistent {
+        rebuilt.events.adopt_identity(&t.events.identity()).map_err(TenantOpError::InvalidSeed)?;
+        rebuilt.events_token = rebuilt.events.default_token().token.clone();
+    }
     *t = rebuilt;
     drop(t);
     // The rebuilt event log signs its own Events token (the same one when the stream repeats).
