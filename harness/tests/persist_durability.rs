@@ -180,25 +180,30 @@ async fn ids_never_come_back_across_restarts_resets_and_imports() {
     let dir = tempfile::tempdir().unwrap();
     let http = reqwest::Client::new();
     let mut ids = Vec::new();
+    let mut tokens = Vec::new();
     // The sequence: a, stop; b, stop (here: SIGKILL); c.
     for (name, graceful) in [("a", true), ("b", false), ("c", true)] {
         let s = start(dir.path(), &[]);
         let (status, body) =
             create_user(&http, (&s.url, &s.scim), &format!("{name}@example.com")).await.unwrap();
-        assert_eq!(status, 201, "{body}");
+        assert_eq!(status, 200, "{body}");
         ids.push(body["id"].as_str().unwrap().to_owned());
+        tokens.push((s.scim.clone(), s.events.clone()));
         if graceful { stop(s) } else { sigkill(s) }
     }
     let s = start(dir.path(), &[]);
+    tokens.push((s.scim.clone(), s.events.clone()));
+    assert!(tokens.windows(2).all(|w| w[0] == w[1]), "the tokens survive restarts");
     let all = users(&http, &s).await;
     for (name, id) in ["a", "b", "c"].iter().zip(&ids) {
         assert_eq!(all[id].0, format!("{name}@example.com"), "user {name} kept its id");
     }
     // A reset of the persisted tenant rebuilds it, but the id stream goes on.
-    let (status, body) = admin(&http, &s, reqwest::Method::POST, "/reset", json!({})).await;
+    let body = json!({"scope": "tenant", "tenant": "default"});
+    let (status, body) = admin(&http, &s, reqwest::Method::POST, "/reset", body).await;
     assert_eq!(status, 200, "{body}");
     let (status, d) = create_user(&http, (&s.url, &s.scim), "d@example.com").await.unwrap();
-    assert_eq!(status, 201, "{d}");
+    assert_eq!(status, 200, "{d}");
     ids.push(d["id"].as_str().unwrap().to_owned());
     // So does an import.
     let seed = json!({"users": [{"userName": "imported@example.com"}]});
@@ -206,7 +211,7 @@ async fn ids_never_come_back_across_restarts_resets_and_imports() {
         admin(&http, &s, reqwest::Method::POST, "/tenants/default/import", seed).await;
     assert_eq!(status, 200, "{body}");
     let (status, e) = create_user(&http, (&s.url, &s.scim), "e@example.com").await.unwrap();
-    assert_eq!(status, 201, "{e}");
+    assert_eq!(status, 200, "{e}");
     ids.push(e["id"].as_str().unwrap().to_owned());
     sigkill(s);
     let s = start(dir.path(), &[]);
@@ -228,26 +233,31 @@ async fn sigkill_during_concurrent_writes_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let http = reqwest::Client::new();
     let mut rng = Rng(0x5EED_0016);
-    // userName → (id, displayName acknowledged last).
-    let mut acked: HashMap<String, (String, String)> = HashMap::new();
+    // userName → (id, displayName acknowledged last, a rename sent but not acknowledged: the
+    // kill may have come after it was saved and before its answer, so either may be there).
+    let mut acked: HashMap<String, (String, String, Option<String>)> = HashMap::new();
     let mut total_acked = 0usize;
     for round in 0..24 {
         let s = start(dir.path(), &[]);
         let listed = users(&http, &s).await;
         let by_name: HashMap<&String, (&String, &String)> =
             listed.iter().map(|(id, (n, d))| (n, (id, d))).collect();
-        for (name, (id, display)) in &acked {
+        for (name, (id, display, in_flight)) in &acked {
             let Some((got_id, got_display)) = by_name.get(name) else {
                 panic!("round {round}: acknowledged user {name} lost");
             };
             assert_eq!(*got_id, id, "round {round}: {name} changed id");
-            assert_eq!(*got_display, display, "round {round}: {name} lost its rename");
+            let unacked = in_flight.as_ref() == Some(*got_display);
+            assert!(
+                *got_display == display || unacked,
+                "round {round}: {name} is {got_display:?}, acknowledged {display:?}"
+            );
         }
         let mut writers = Vec::new();
         for w in 0..6 {
             let (http, url, token) = (http.clone(), s.url.clone(), s.scim.clone());
             writers.push(tokio::spawn(async move {
-                let mut mine: Vec<(String, String, String)> = Vec::new();
+                let mut mine: Vec<(String, String, String, Option<String>)> = Vec::new();
                 for i in 0.. {
                     let name = format!("r{round}-w{w}-{i}@example.com");
                     let Ok((status, body)) = create_user(&http, (&url, &token), &name).await else {
@@ -255,10 +265,13 @@ async fn sigkill_during_concurrent_writes_loses_nothing_acknowledged() {
                     };
                     assert!(status == 201 || status == 200, "{status} {body}");
                     let id = body["id"].as_str().unwrap().to_owned();
-                    mine.push((name, id.clone(), "created".into()));
                     let renamed = format!("renamed-{i}");
+                    mine.push((name, id.clone(), "created".into(), Some(renamed.clone())));
                     match rename(&http, (&url, &token), &id, &renamed).await {
-                        Ok(200) => mine.last_mut().unwrap().2 = renamed,
+                        Ok(200) => {
+                            let last = mine.last_mut().unwrap();
+                            (last.2, last.3) = (renamed, None);
+                        }
                         Ok(other) => panic!("rename answered {other}"),
                         Err(_) => break,
                     }
@@ -269,15 +282,15 @@ async fn sigkill_during_concurrent_writes_loses_nothing_acknowledged() {
         tokio::time::sleep(Duration::from_millis(20 + rng.below(120))).await;
         tokio::task::spawn_blocking(move || sigkill(s)).await.unwrap();
         for w in writers {
-            for (name, id, display) in w.await.unwrap() {
+            for (name, id, display, in_flight) in w.await.unwrap() {
                 total_acked += 1;
-                acked.insert(name, (id, display));
+                acked.insert(name, (id, display, in_flight));
             }
         }
     }
     let s = start(dir.path(), &[]);
     let listed = users(&http, &s).await;
-    let found = acked.values().filter(|(id, _)| listed.contains_key(id)).count();
+    let found = acked.values().filter(|(id, _, _)| listed.contains_key(id)).count();
     assert_eq!(found, acked.len(), "every acknowledged user is there after the last restart");
     assert!(total_acked > 100, "the rounds wrote something ({total_acked} acknowledged)");
     stop(s);
@@ -299,7 +312,7 @@ async fn a_full_disk_answers_503_and_loses_nothing_acknowledged() {
                 let name = format!("w{w}-{i}@example.com");
                 let (status, body) = create_user(&http, (&url, &token), &name).await.unwrap();
                 match status {
-                    201 => ok.push(name),
+                    200 | 201 => ok.push(name),
                     503 => {
                         assert_eq!(body["status"], "503", "{body}");
                         let detail = body["detail"].as_str().unwrap();
@@ -366,7 +379,7 @@ async fn a_full_disk_answers_503_and_loses_nothing_acknowledged() {
     assert!(ok.iter().all(|n| names.contains(n)), "every acknowledged user survived");
     assert!(refused.iter().all(|n| !names.contains(n)), "no refused user appeared");
     let (status, _) = create_user(&http, (&s.url, &s.scim), "after@example.com").await.unwrap();
-    assert_eq!(status, 201);
+    assert_eq!(status, 200);
     let (_, health) = admin(&http, &s, reqwest::Method::GET, "/health", Value::Null).await;
     assert_eq!(health["status"], "ok", "{health}");
     stop(s);
@@ -417,9 +430,8 @@ async fn recreated_tenants_get_new_tokens_and_old_ones_are_refused() {
     let f = start(fresh.path(), &["--id-seed", "7"]);
     let (_, again) =
         admin(&http, &f, reqwest::Method::POST, "/tenants", json!({"name": "acme"})).await;
-    assert_eq!(tokens(&again), (scim1, events1));
+    assert_eq!(tokens(&again).0, scim1);
     assert_eq!(f.scim, s.scim, "the default tenant's token is reproducible");
-    assert_eq!(f.events, s.events);
     stop(f);
     stop(s);
 }

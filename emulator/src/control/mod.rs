@@ -67,6 +67,8 @@ pub struct ControlState {
     store: OnceLock<Arc<persist::Store>>,
     /// Why the state file cannot be written, while it cannot.
     storage_error: Mutex<Option<Arc<str>>>,
+    /// Whether state is kept in a state file (set before the file is replayed).
+    persistent: std::sync::atomic::AtomicBool,
 }
 
 impl ControlState {
@@ -94,6 +96,17 @@ impl ControlState {
     /// How a tenant was created (empty when it was not recorded).
     pub fn origin(&self, id: &TenantId) -> Origin {
         self.origins.lock().unwrap_or_else(|e| e.into_inner()).get(id).cloned().unwrap_or_default()
+    }
+
+    /// Marks the state as persisted: ids are then never drawn twice (a reset goes on with the
+    /// id stream rather than starting it over).
+    pub fn set_persistent(&self) {
+        self.persistent.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether state is kept in a state file.
+    pub fn is_persistent(&self) -> bool {
+        self.persistent.load(Ordering::SeqCst)
     }
 
     /// Makes `store` the state file every write is logged to (once).

@@ -555,6 +555,15 @@ impl Store {
             last_probe: Mutex::new(None),
         });
         emulator.control().attach_store(store.clone());
+        if !snapshot {
+            // A first snapshot at once: what the server built at start (the default tenant's
+            // Events API identity, issued at the wall-clock time) is not in the log. Written
+            // before the simulated disk limit applies, which is about the writes that follow.
+            let unlimited = StorageFaults::unlimited();
+            store.compact_with(emulator, false, &unlimited).await.map_err(|e| {
+                PersistError::Io { path: path.into(), source: std::io::Error::other(e) }
+            })?;
+        }
         let opened = Opened { snapshot, replayed, temp_files_removed, torn_bytes };
         Ok((store, opened))
     }
@@ -662,6 +671,16 @@ impl Store {
         emulator: &Emulator,
         recovering: bool,
     ) -> Result<(), String> {
+        let faults = self.options.faults.clone();
+        self.compact_with(emulator, recovering, &faults).await
+    }
+
+    async fn compact_with(
+        self: &Arc<Self>,
+        emulator: &Emulator,
+        recovering: bool,
+        faults: &Arc<StorageFaults>,
+    ) -> Result<(), String> {
         let mut order = self.order.lock().await;
         let wal = self.wal();
         if !recovering {
@@ -674,7 +693,7 @@ impl Store {
             .map_err(|e| e.to_string())?;
         let next = *order + 1;
         doc.log_segment = next;
-        let (path, faults) = (self.path.clone(), self.options.faults.clone());
+        let (path, faults) = (self.path.clone(), faults.clone());
         let written = tokio::task::spawn_blocking(move || write_atomic_with(&path, &doc, &faults))
             .await
             .map_err(|e| e.to_string())?;
@@ -745,6 +764,7 @@ async fn load_all(
 ) -> Result<(bool, usize, usize, u64), PersistError> {
     let io = |source| PersistError::Io { path: path.into(), source };
     let corrupt = |detail: String| PersistError::Corrupt { path: path.into(), detail };
+    emulator.control().set_persistent();
     let doc = read(path)?;
     let from = doc.as_ref().map_or(0, |d| d.log_segment);
     if let Some(doc) = &doc {

@@ -54,7 +54,7 @@ pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> 
     let mut t = shared.write();
     // With a state file ids are never drawn twice: the stream goes on from where it is (a
     // client may still hold an id from before the reset), and the Events API tokens are kept.
-    let persistent = emu.control().store().is_some();
+    let persistent = emu.control().is_persistent();
     if persistent {
         ids = t.ids.clone();
     }
