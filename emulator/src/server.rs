@@ -116,7 +116,8 @@ where
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(IdleIo::new(stream, options.idle_timeout));
+        let first = options.header_timeout.min(options.idle_timeout);
+        let io = TokioIo::new(IdleIo::new(stream, first, options.idle_timeout));
         let service = TowerToHyperService::new(app.clone());
         let conn = builder.serve_connection_with_upgrades(io, service).into_owned();
         let conn = graceful.watch(conn);
@@ -140,8 +141,10 @@ struct IdleIo {
 }
 
 impl IdleIo {
-    fn new(io: tokio::net::TcpStream, timeout: Duration) -> Self {
-        IdleIo { io, deadline: Box::pin(tokio::time::sleep(timeout)), timeout }
+    /// `first`: how long the client has for its first byte (the header timeout: a connection
+    /// that sends nothing never reaches the HTTP parser's own timer); `timeout` afterwards.
+    fn new(io: tokio::net::TcpStream, first: Duration, timeout: Duration) -> Self {
+        IdleIo { io, deadline: Box::pin(tokio::time::sleep(first)), timeout }
     }
 
     /// Bytes moved: the idle time starts over.

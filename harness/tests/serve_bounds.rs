@@ -123,7 +123,7 @@ async fn sigterm_stops_a_busy_server_after_the_deadline_and_saves_state() {
         &["--state-file", state.to_str().unwrap(), "--shutdown-timeout-secs", "1"],
     );
     let http = reqwest::Client::new();
-    // A write to remember, then a request that would take ten minutes.
+    // A write to remember, then a request that would take a minute.
     let resp = http
         .post(format!("{}/__admin/tenants", s.url))
         .bearer_auth(&s.admin)
@@ -135,7 +135,7 @@ async fn sigterm_stops_a_busy_server_after_the_deadline_and_saves_state() {
     let resp = http
         .post(format!("{}/__admin/tenants/default/faults", s.url))
         .bearer_auth(&s.admin)
-        .json(&serde_json::json!({"match": {"method": "GET"}, "action": {"delay_ms": 600_000}}))
+        .json(&serde_json::json!({"match": {"method": "GET"}, "action": {"delay_ms": 60_000}}))
         .send()
         .await
         .unwrap();
