@@ -24,7 +24,7 @@ trap 'for f in "$WORK"/*.pid; do [ -f "$f" ] && { kill -9 "$(cat "$f")" 2>/dev/n
 if ! command -v wrk >/dev/null; then
   (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
 fi
-cargo build --release -q -p harness --bin scimulator
+cargo build --release -q -p scimulator --bin scimulator
 BIN=target/release/scimulator
 
 # Starts a server; $1 = name, rest = flags. Prints milliseconds from launch to the first answer.
@@ -62,8 +62,13 @@ field() { python3 -c "import json,sys;print(json.load(open(sys.argv[1]))[sys.arg
 stop() { local pid; pid=$(cat "$WORK/$1.pid"); kill -"${2:-TERM}" "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done; rm -f "$WORK/$1.pid"; }
 
 cat > "$WORK/post.lua" <<'LUA'
-local counter, prefix = 0, ""
-function setup(thread) thread:set("prefix", tostring(math.random(1, 1e9))) end
+-- setup runs in the main script state, once per thread: a distinct prefix per thread and run
+-- (each thread's own math.random starts from the same seed, so it cannot tell threads apart).
+local counter, prefix, threads = 0, "", 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("prefix", os.time() .. "-" .. threads)
+end
 function request()
   counter = counter + 1
   local body = '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u'
