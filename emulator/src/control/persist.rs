@@ -422,9 +422,9 @@ fn is_admin_path(path: &str) -> bool {
 /// GET, HEAD and OPTIONS, except the Events API (its POSTs read) and SCIM searches.
 pub fn is_logged(method: &axum::http::Method, path: &str) -> bool {
     use axum::http::Method;
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-        && !(path == "/api" || path.starts_with("/api/"))
-        && !path.ends_with("/.search")
+    let read = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let events_api = path == "/api" || path.starts_with("/api/");
+    !(read || events_api || path.ends_with("/.search"))
 }
 
 fn encode(wall: u64, parts: &Parts, body: &Bytes) -> Vec<u8> {
@@ -590,10 +590,10 @@ impl Store {
         F: std::future::Future<Output = Response> + Send + Unpin,
     {
         let admin = is_admin_path(parts.uri.path());
-        if let Some(why) = emulator.control().storage_error() {
-            if !self.probe(emulator).await {
-                return unavailable(admin, &why);
-            }
+        if let Some(why) = emulator.control().storage_error()
+            && !self.probe(emulator).await
+        {
+            return unavailable(admin, &why);
         }
         let order = self.order.lock().await;
         if let Some(why) = emulator.control().storage_error() {
