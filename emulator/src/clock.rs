@@ -24,6 +24,11 @@ pub enum Clock {
     },
 }
 
+/// The earliest year a clock may be set to (timestamps before the epoch are refused).
+pub const MIN_YEAR: i32 = 1970;
+/// The latest year a clock may be set to (RFC 3339 years have four digits).
+pub const MAX_YEAR: i32 = 9999;
+
 impl Default for Clock {
     fn default() -> Self {
         Clock::System { offset: Duration::zero() }
@@ -81,7 +86,11 @@ fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
 /// turned into a date once: every request reads the clock, and `Utc::now() + offset` then
 /// truncating converted between dates and timestamps three times.
 fn system_now(offset: Duration) -> DateTime<Utc> {
-    let Ok(since_epoch) = SystemTime::now().duration_since(UNIX_EPOCH) else {
+    let wall = match PINNED_WALL.get() {
+        Some(pinned) => UNIX_EPOCH + pinned,
+        None => SystemTime::now(),
+    };
+    let Ok(since_epoch) = wall.duration_since(UNIX_EPOCH) else {
         // A wall clock before 1970: not worth a fast path.
         return whole_seconds(Utc::now() + offset);
     };
@@ -106,6 +115,54 @@ fn system_now(offset: Duration) -> DateTime<Utc> {
 thread_local! {
     /// The last whole second [`system_now`] returned on this thread, and its date.
     static LAST_SECOND: Cell<Option<(i64, DateTime<Utc>)>> = const { Cell::new(None) };
+}
+
+thread_local! {
+    /// The wall-clock reading every system clock returns on this thread while a
+    /// [`PinnedWall`] future is being polled (time since the epoch).
+    static PINNED_WALL: Cell<Option<std::time::Duration>> = const { Cell::new(None) };
+}
+
+/// Milliseconds since the epoch on the wall clock: what [`PinnedWall`] pins a request to.
+pub fn wall_millis() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+/// A future during whose polls the wall clock reads `millis` (since the epoch) on this thread.
+///
+/// The change log (`--state-file`) pins each write to the instant it was served and replays it
+/// pinned to the same instant, so timestamps a replayed write produces are the ones the client
+/// was answered with. Manual clocks are unaffected (they do not read the wall clock).
+#[derive(Debug)]
+pub struct PinnedWall<F> {
+    millis: u64,
+    inner: F,
+}
+
+impl<F> PinnedWall<F> {
+    /// Pins `inner` to `millis` since the epoch.
+    pub fn new(millis: u64, inner: F) -> Self {
+        PinnedWall { millis, inner }
+    }
+}
+
+impl<F: std::future::Future + Unpin> std::future::Future for PinnedWall<F> {
+    type Output = F::Output;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        struct Restore(Option<std::time::Duration>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                PINNED_WALL.set(self.0);
+            }
+        }
+        let pinned = std::time::Duration::from_millis(self.millis);
+        let _restore = Restore(PINNED_WALL.replace(Some(pinned)));
+        std::pin::Pin::new(&mut self.inner).poll(cx)
+    }
 }
 
 #[cfg(test)]

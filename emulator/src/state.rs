@@ -85,7 +85,9 @@ pub enum TenantError {
     #[error("invalid seed: {0}")]
     InvalidSeed(String),
     /// The name is not usable.
-    #[error("invalid tenant name {0:?}: use letters, digits, '-', '_' and '.'")]
+    #[error(
+        "invalid tenant name {0:?}: use 1 to 64 letters, digits, '-', '_' and '.' (not \".\" or \"..\")"
+    )]
     InvalidName(String),
 }
 
@@ -96,6 +98,9 @@ struct Registry {
     tokens: foldhash::HashMap<String, (TenantId, TokenKind)>,
     /// Counter for generated tenant names.
     created: u64,
+    /// How many times each name (lower-cased) was created: a tenant created again under a
+    /// name draws its tokens from a new stream, so tokens of a deleted tenant never come back.
+    incarnations: BTreeMap<String, u64>,
 }
 
 #[derive(Debug)]
@@ -290,6 +295,46 @@ impl Emulator {
         existed
     }
 
+    /// How many times each tenant name (lower-cased) has been created.
+    pub fn incarnations(&self) -> BTreeMap<String, u64> {
+        let reg = self.inner.registry.read().unwrap_or_else(|e| e.into_inner());
+        reg.incarnations.clone()
+    }
+
+    /// Restores the creation counts (from a state file); counts only grow.
+    pub fn set_incarnations(&self, counts: &BTreeMap<String, u64>) {
+        let mut reg = self.registry_mut();
+        for (name, n) in counts {
+            let mine = reg.incarnations.entry(name.clone()).or_insert(0);
+            *mine = (*mine).max(*n);
+        }
+    }
+
+    /// The id stream a tenant named `name` starts from in its current incarnation: the first
+    /// incarnation's is the name's own (so `--id-seed` reproduces a fresh server), later ones
+    /// add the incarnation number.
+    pub fn id_stream(&self, name: &str) -> IdGenerator {
+        let reg = self.inner.registry.read().unwrap_or_else(|e| e.into_inner());
+        let n = reg.incarnations.get(&name.to_ascii_lowercase()).copied().unwrap_or(1);
+        stream_for(self.inner.config.id_seed, name, n)
+    }
+
+    /// Takes over `other`'s tenants, tokens and origins (state rebuilt from disk after a
+    /// storage failure); requests holding a replaced tenant finish on the old one.
+    pub fn adopt_tenants(&self, other: &Emulator) {
+        let (tenants, tokens, created, incarnations) = {
+            let reg = other.inner.registry.read().unwrap_or_else(|e| e.into_inner());
+            (reg.tenants.clone(), reg.tokens.clone(), reg.created, reg.incarnations.clone())
+        };
+        let mut reg = self.registry_mut();
+        reg.tenants = tenants;
+        reg.tokens = tokens;
+        reg.created = created;
+        reg.incarnations = incarnations;
+        drop(reg);
+        self.control().set_origins(other.control().origins());
+    }
+
     /// Re-reads a tenant's tokens into the token index (after a reset or import changed them).
     pub fn reindex_tokens(&self, id: &TenantId) {
         let mut reg = self.registry_mut();
@@ -352,6 +397,8 @@ impl Emulator {
             Some(n) => {
                 let valid = !n.is_empty()
                     && n.len() <= 64
+                    && n != "."
+                    && n != ".."
                     && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
                 if !valid {
                     return Err(TenantError::InvalidName(n));
@@ -367,10 +414,13 @@ impl Emulator {
             },
         };
         let id = TenantId(name);
-        if reg.tenants.contains_key(&id) {
-            return Err(TenantError::NameTaken(id.0));
+        // Names are unique ignoring case: `DEFAULT` is `default`.
+        if let Some(taken) = reg.tenants.keys().find(|t| t.0.eq_ignore_ascii_case(&id.0)) {
+            return Err(TenantError::NameTaken(taken.0.clone()));
         }
-        let mut ids = IdGenerator::for_stream(cfg.id_seed, &id.0);
+        let incarnation =
+            reg.incarnations.get(&id.0.to_ascii_lowercase()).copied().unwrap_or(0) + 1;
+        let mut ids = stream_for(cfg.id_seed, &id.0, incarnation);
         let scim_token = spec.scim_token.unwrap_or_else(|| format!("scim_{}", ids.lower_id()));
         if reg.tokens.contains_key(&scim_token) {
             return Err(TenantError::TokenTaken);
@@ -392,8 +442,18 @@ impl Emulator {
         reg.tokens.insert(scim_token, (id.clone(), TokenKind::Scim));
         reg.tokens.insert(events_token, (id.clone(), TokenKind::Events));
         reg.tokens.insert(client_id, (id.clone(), TokenKind::UsersApiClient));
+        reg.incarnations.insert(id.0.to_ascii_lowercase(), incarnation);
         reg.tenants.insert(id, shared.clone());
         Ok(shared)
+    }
+}
+
+/// The id stream of incarnation `n` (from 1) of the tenant `name`.
+fn stream_for(seed: u64, name: &str, n: u64) -> IdGenerator {
+    if n <= 1 {
+        IdGenerator::for_stream(seed, name)
+    } else {
+        IdGenerator::for_stream(seed, &format!("{name}#{n}"))
     }
 }
 

@@ -441,7 +441,8 @@ impl Account {
         if profile.user_payload != UserPayload::Full {
             user::derive_names(&mut attrs, None);
         }
-        let id = profile.id_format.user_id(ids);
+        let format = profile.id_format;
+        let id = fresh_id(ids, |ids| format.user_id(ids), |id| self.users.contains_key(id));
         let user = User {
             id: id.clone(),
             user_name: user_name.clone(),
@@ -769,7 +770,8 @@ impl Account {
             return Err(AccountError::InvalidValue("displayName is required".into()));
         }
         let members = self.check_members(input.members.unwrap_or_default(), None, profile)?;
-        let id = profile.id_format.group_id(ids);
+        let format = profile.id_format;
+        let id = fresh_id(ids, |ids| format.group_id(ids), |id| self.groups.contains_key(id));
         let group = Group {
             id: id.clone(),
             display_name,
@@ -1092,4 +1094,19 @@ fn watch(u: Option<&User>, delay: Duration, now: DateTime<Utc>) -> Watch {
 fn confirmation_delay(profile: &Profile) -> Option<Duration> {
     let secs = profile.confirmation_delay_secs?;
     Some(Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000)))
+}
+
+/// The next id from the stream that names nothing yet: an imported or seeded resource may hold
+/// any id, and a new resource must never take it (a clash is impossible by construction).
+fn fresh_id(
+    ids: &mut IdGenerator,
+    draw: impl Fn(&mut IdGenerator) -> String,
+    taken: impl Fn(&str) -> bool,
+) -> String {
+    loop {
+        let id = draw(ids);
+        if !taken(&id) {
+            return id;
+        }
+    }
 }

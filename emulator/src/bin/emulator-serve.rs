@@ -2,39 +2,46 @@
 //! kills it with SIGKILL). Users want `scimulator serve`; this binary only exists so the emulator
 //! crate can test its own state file without the CLI.
 //!
-//! `emulator-serve --ready-file PATH [--state-file PATH] [--debounce-ms N] [--admin-token T]`
-//! binds 127.0.0.1 on a free port, writes `{"url": ..., "admin_token": ...}` to the ready file,
-//! and serves until SIGTERM or Ctrl-C (then saves the state file a last time).
+//! `emulator-serve --ready-file PATH [--state-file PATH] [--fsync-interval-ms N]
+//! [--test-disk-capacity BYTES] [--admin-token T]` binds 127.0.0.1 on a free port, writes
+//! `{"url": ..., "admin_token": ...}` to the ready file, and serves until SIGTERM or Ctrl-C
+//! (then writes a last snapshot of the state file).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use emulator::config::ClockMode;
-use emulator::control::persist;
+use emulator::control::persist::{Store, StoreOptions};
+use emulator::control::wal::{Durability, StorageFaults};
 use emulator::{Emulator, EmulatorConfig};
 
 struct Args {
     ready_file: PathBuf,
     state_file: Option<PathBuf>,
-    debounce: Duration,
+    options: StoreOptions,
     admin_token: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
-    let (mut ready_file, mut state_file, mut debounce, mut admin_token) =
-        (None, None, Duration::from_millis(200), None);
+    let (mut ready_file, mut state_file, mut admin_token) = (None, None, None);
+    let mut options = StoreOptions::default();
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--ready-file" => ready_file = Some(PathBuf::from(value()?)),
             "--state-file" => state_file = Some(PathBuf::from(value()?)),
             "--admin-token" => admin_token = Some(value()?),
-            "--debounce-ms" => {
+            "--fsync-interval-ms" => {
                 let v = value()?;
-                debounce =
-                    Duration::from_millis(v.parse().map_err(|_| format!("bad --debounce-ms {v}"))?);
+                let ms = v.parse().map_err(|_| format!("bad --fsync-interval-ms {v}"))?;
+                options.durability = Durability::Interval(Duration::from_millis(ms));
+            }
+            "--test-disk-capacity" => {
+                let v = value()?;
+                let bytes = v.parse().map_err(|_| format!("bad --test-disk-capacity {v}"))?;
+                options.faults = StorageFaults::capacity(bytes);
             }
             other => return Err(format!("unknown flag {other}")),
         }
@@ -42,7 +49,7 @@ fn parse_args() -> Result<Args, String> {
     Ok(Args {
         ready_file: ready_file.ok_or("--ready-file is required")?,
         state_file,
-        debounce,
+        options,
         admin_token,
     })
 }
@@ -66,11 +73,13 @@ async fn run() -> Result<(), String> {
         ..Default::default()
     };
     let emulator = Emulator::new(config).map_err(|e| e.to_string())?;
+    let mut store = None;
     if let Some(path) = &args.state_file {
-        persist::load(&emulator, path).map_err(|e| e.to_string())?;
+        let (opened, _) =
+            Store::open(&emulator, path, args.options.clone()).await.map_err(|e| e.to_string())?;
+        opened.spawn_compactor(&emulator);
+        store = Some(opened);
     }
-    let saver =
-        args.state_file.clone().map(|p| persist::spawn_saver(emulator.clone(), p, args.debounce));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let ready = serde_json::json!({
@@ -80,9 +89,10 @@ async fn run() -> Result<(), String> {
     let tmp = args.ready_file.with_extension("tmp");
     std::fs::write(&tmp, ready.to_string()).map_err(|e| e.to_string())?;
     std::fs::rename(&tmp, &args.ready_file).map_err(|e| e.to_string())?;
-    emulator::serve(listener, emulator, shutdown_signal()).await.map_err(|e| e.to_string())?;
-    if let Some(saver) = saver {
-        saver.shutdown().await.map_err(|e| e.to_string())?;
+    let served = emulator.clone();
+    emulator::serve(listener, served, shutdown_signal()).await.map_err(|e| e.to_string())?;
+    if let Some(store) = store {
+        store.shutdown(&emulator).await?;
     }
     Ok(())
 }

@@ -5,8 +5,8 @@
 //! [`crate::http`].
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +21,7 @@ pub mod pattern;
 pub mod persist;
 pub mod ratelimit;
 pub mod tenants;
+pub mod wal;
 
 pub use faults::{FaultAction, FaultMatch, FaultRule, Faults, Firing, RuleError, RuleStatus};
 pub use journal::{Journal, JournalEntry, JournalFilter, JournalPage, Received, SequencedEntry};
@@ -71,6 +72,12 @@ pub struct ControlState {
     generation: AtomicU64,
     changed: tokio::sync::Notify,
     origins: Mutex<HashMap<TenantId, Origin>>,
+    /// The state file in use (`--state-file`), if any.
+    store: OnceLock<Arc<persist::Store>>,
+    /// Why the state file cannot be written, while it cannot.
+    storage_error: Mutex<Option<Arc<str>>>,
+    /// Whether state is kept in a state file (set before the file is replayed).
+    persistent: std::sync::atomic::AtomicBool,
 }
 
 impl ControlState {
@@ -98,6 +105,57 @@ impl ControlState {
     /// How a tenant was created (empty when it was not recorded).
     pub fn origin(&self, id: &TenantId) -> Origin {
         self.origins.lock().unwrap_or_else(|e| e.into_inner()).get(id).cloned().unwrap_or_default()
+    }
+
+    /// Marks the state as persisted: ids are then never drawn twice (a reset goes on with the
+    /// id stream rather than starting it over).
+    pub fn set_persistent(&self) {
+        self.persistent.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether state is kept in a state file.
+    pub fn is_persistent(&self) -> bool {
+        self.persistent.load(Ordering::SeqCst)
+    }
+
+    /// Makes `store` the state file every write is logged to (once).
+    pub fn attach_store(&self, store: Arc<persist::Store>) {
+        let _ = self.store.set(store);
+    }
+
+    /// The state file writes are logged to, if any.
+    pub fn store(&self) -> Option<&Arc<persist::Store>> {
+        self.store.get()
+    }
+
+    /// Why the state file cannot be written, while it cannot (health reports it, writes get 503).
+    pub fn storage_error(&self) -> Option<Arc<str>> {
+        self.storage_error.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Records a storage failure; returns whether it is new (storage was healthy until now).
+    pub fn set_storage_error(&self, why: &str) -> bool {
+        let mut e = self.storage_error.lock().unwrap_or_else(|e| e.into_inner());
+        let new = e.is_none();
+        if new {
+            *e = Some(why.into());
+        }
+        new
+    }
+
+    /// Storage works again.
+    pub fn clear_storage_error(&self) {
+        *self.storage_error.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Every tenant's origin (to carry over when state is rebuilt).
+    pub fn origins(&self) -> HashMap<TenantId, Origin> {
+        self.origins.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Replaces every tenant's origin.
+    pub fn set_origins(&self, origins: HashMap<TenantId, Origin>) {
+        *self.origins.lock().unwrap_or_else(|e| e.into_inner()) = origins;
     }
 
     /// Forgets a deleted tenant's origin.

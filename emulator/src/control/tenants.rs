@@ -4,7 +4,6 @@
 
 use crate::clock::Clock;
 use crate::config::ClockMode;
-use crate::ids::IdGenerator;
 use crate::seed::{Seed, SeedSnapshot};
 use crate::state::Emulator;
 use crate::tenant::{Tenant, TenantId};
@@ -44,7 +43,7 @@ pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> 
     } else {
         emu.control().origin(id)
     };
-    let mut ids = IdGenerator::for_stream(cfg.id_seed, &id.0);
+    let mut ids = emu.id_stream(&id.0);
     if origin.generated_token {
         // Creation drew the token from the stream first; draw it again so ids repeat.
         let _ = ids.lower_id();
@@ -53,6 +52,12 @@ pub fn reset_tenant(emu: &Emulator, id: &TenantId) -> Result<(), TenantOpError> 
     let seed = origin.seed.as_ref().map(SeedSnapshot::seed).transpose();
     let seed = seed.map_err(TenantOpError::InvalidSeed)?;
     let mut t = shared.write();
+    // With a state file ids are never drawn twice: the stream goes on from where it is (a
+    // client may still hold an id from before the reset), and the Events API tokens are kept.
+    let persistent = emu.control().is_persistent();
+    if persistent {
+        ids = t.ids.clone();
+    }
     let mut rebuilt = Tenant::build(
         id.clone(),
         t.scim_token.clone(),

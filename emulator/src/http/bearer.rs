@@ -22,7 +22,10 @@ impl BearerError {
                 "missing Authorization header: send \"Authorization: Bearer <token>\""
             }
             BearerError::NotAscii => "the Authorization header is not valid ASCII",
-            BearerError::NotBearer => "the Authorization header must be \"Bearer <token>\"",
+            BearerError::NotBearer => {
+                "the Authorization header must be \"Bearer <token>\" (one space, no spaces in \
+                 the token)"
+            }
         }
     }
 }
@@ -34,7 +37,7 @@ impl std::fmt::Display for BearerError {
 }
 
 /// The token of a request's `Authorization: Bearer <token>` header: the scheme matched
-/// case-insensitively, the token without surrounding whitespace. Read as bytes (every request
+/// case-insensitively, one space, the token (trailing whitespace ignored). Read as bytes (every request
 /// is authenticated twice, by the control layer and by its handler): `to_str`, `split_once`
 /// and Unicode `trim` made this cost more than the token lookup it feeds.
 pub fn bearer(headers: &HeaderMap) -> Result<&str, BearerError> {
@@ -48,8 +51,11 @@ pub fn bearer(headers: &HeaderMap) -> Result<&str, BearerError> {
     if !scheme_and_space.eq_ignore_ascii_case("bearer ") {
         return Err(BearerError::NotBearer);
     }
-    match value[7..].trim_ascii() {
+    // One space, then the token (RFC 6750's b64token holds no whitespace): `Bearer  tok`
+    // and `Bearer to ken` are refused, as the real bridge refuses them.
+    match value[7..].trim_ascii_end() {
         "" => Err(BearerError::NotBearer),
+        token if token.bytes().any(|b| b.is_ascii_whitespace()) => Err(BearerError::NotBearer),
         token => Ok(token),
     }
 }
@@ -83,13 +89,15 @@ mod tests {
         for (value, want) in [
             ("Bearer abc", Ok("abc")),
             ("bearer abc", Ok("abc")),
-            ("BEARER   abc  ", Ok("abc")),
+            ("BEARER abc  ", Ok("abc")),
+            ("Bearer  abc", Err(BearerError::NotBearer)),
+            ("Bearer abc def", Err(BearerError::NotBearer)),
             ("Basic abc", Err(BearerError::NotBearer)),
             ("Bearer ", Err(BearerError::NotBearer)),
             ("Bearer", Err(BearerError::NotBearer)),
             ("Bearer\tabc", Err(BearerError::NotBearer)),
             ("Bearerabc", Err(BearerError::NotBearer)),
-            ("Bearer  \t tok en \t", Ok("tok en")),
+            ("Bearer  \t tok en \t", Err(BearerError::NotBearer)),
             ("abc", Err(BearerError::NotBearer)),
             ("", Err(BearerError::NotBearer)),
         ] {

@@ -16,6 +16,7 @@ pub mod admin;
 pub mod bearer;
 pub mod control_layer;
 pub mod events;
+pub mod persist_layer;
 pub mod scim;
 pub mod users_api;
 
@@ -41,15 +42,26 @@ pub fn router(emulator: Emulator) -> Router {
 /// layer, with no outer `Router` (whose fallback would route, and clone a boxed service, once
 /// more per request).
 pub fn app(emulator: Emulator) -> Control<Router> {
-    let routes = Router::new()
+    let mut routes = routes(&emulator);
+    // With a state file every write goes through the change log (see `persist_layer`).
+    if emulator.control().store().is_some() {
+        let logged = persist_layer::PersistLayer::new(emulator.clone()).layer(routes);
+        routes = Router::new().fallback_service(logged);
+    }
+    ControlLayer::new(emulator).layer(routes)
+}
+
+/// The routes alone, with no control layer (no journal, faults or limits) and no change log:
+/// what replaying the change log runs writes through.
+pub fn routes(emulator: &Emulator) -> Router {
+    Router::new()
         .route("/", axum::routing::get(index))
         .merge(scim::routes())
         .merge(events::routes())
         .merge(users_api::routes())
-        .nest("/__admin", admin::routes(&emulator))
+        .nest("/__admin", admin::routes(emulator))
         .fallback(scim::discovery::not_found)
-        .with_state(emulator.clone());
-    ControlLayer::new(emulator).layer(routes)
+        .with_state(emulator.clone())
 }
 
 /// `routes` behind the control layer, as a `Router` again. The layer wraps the routes once

@@ -6,10 +6,14 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use clap::{Args, ValueEnum};
 use emulator::config::{ClockMode, EmulatorConfig};
+use emulator::control::wal::{Durability, StorageFaults};
 use emulator::profile::{Preset, Profile};
 use emulator::seed::Seed;
+use emulator::server::ServeOptions;
 use serde_json::json;
 use tokio::net::TcpListener;
 
@@ -72,10 +76,37 @@ pub struct ServeArgs {
     /// `--bind` is not a loopback address.
     #[arg(long, env = "SCIMULATOR_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
-    /// Keep state in this file: loaded at start (a corrupt file stops the server and is never
-    /// overwritten), saved after changes and at shutdown. Without it, state is in memory only.
+    /// Keep state in this file: a snapshot, plus a change log beside it (`FILE.log.N`) that
+    /// every write is appended to and fsynced before it is answered, so an acknowledged write
+    /// is never lost, even to a crash or power loss. Loaded at start (a corrupt file stops the
+    /// server and is never overwritten). If the disk cannot be written, writes get 503 and
+    /// `/health` says degraded. Without it, state is in memory only.
     #[arg(long, env = "SCIMULATOR_STATE_FILE")]
     pub state_file: Option<PathBuf>,
+    /// Relaxed durability (with --state-file): answer a write once it is in the change log
+    /// file (so it survives the process being killed) and fsync at most every MS milliseconds.
+    /// A power loss or OS crash can then lose the writes of the last MS milliseconds. Default:
+    /// every write is fsynced before it is answered (nothing acknowledged is lost).
+    #[arg(long, env = "SCIMULATOR_FSYNC_INTERVAL_MS", value_name = "MS")]
+    pub fsync_interval_ms: Option<u64>,
+    /// Seconds a client has to send a request's headers; also how long a keep-alive connection
+    /// may wait idle for its next request.
+    #[arg(long, env = "SCIMULATOR_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// A connection with no bytes moving either way for this many seconds is closed.
+    #[arg(long, env = "SCIMULATOR_IDLE_TIMEOUT_SECS", default_value_t = 120)]
+    pub idle_timeout_secs: u64,
+    /// Connections served at once; more are closed when accepted.
+    #[arg(long, env = "SCIMULATOR_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+    /// On Ctrl-C or SIGTERM, seconds in-flight requests get before they are dropped (then the
+    /// state file is flushed and the process exits).
+    #[arg(long, env = "SCIMULATOR_SHUTDOWN_TIMEOUT_SECS", default_value_t = 5)]
+    pub shutdown_timeout_secs: u64,
+    /// Test hook: pretend the state file's disk has only this many bytes free (writes beyond
+    /// it fail as on a full disk), so disk-full handling can be tested without a mount.
+    #[arg(long, env = "SCIMULATOR_TEST_DISK_CAPACITY", hide = true)]
+    pub test_disk_capacity: Option<u64>,
     /// Also serve the Events API alone on this port (0 picks a free one), so it can stand in for
     /// a separate events host. The main port serves it too.
     #[arg(long, env = "SCIMULATOR_EVENTS_PORT")]
@@ -243,17 +274,36 @@ pub async fn run(args: ServeArgs) -> u8 {
             return super::exit::USAGE;
         }
     }
-    let mut saver = None;
+    let mut store = None;
     if let Some(path) = &args.state_file {
-        if let Err(e) = emulator::control::persist::load(&emulator, path) {
-            eprintln!("error: {e}");
-            return super::exit::ERROR;
+        let options = emulator::control::persist::StoreOptions {
+            durability: match args.fsync_interval_ms {
+                None => Durability::Fsync,
+                Some(ms) => Durability::Interval(std::time::Duration::from_millis(ms)),
+            },
+            faults: match args.test_disk_capacity {
+                None => StorageFaults::unlimited(),
+                Some(bytes) => StorageFaults::capacity(bytes),
+            },
+            ..Default::default()
+        };
+        match emulator::control::persist::Store::open(&emulator, path, options).await {
+            Ok((opened, report)) => {
+                if report.temp_files_removed > 0 || report.torn_bytes > 0 {
+                    eprintln!(
+                        "state file: removed {} temporary file(s) and {} byte(s) of a torn \
+                         record left by a crash",
+                        report.temp_files_removed, report.torn_bytes
+                    );
+                }
+                opened.spawn_compactor(&emulator);
+                store = Some(opened);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return super::exit::ERROR;
+            }
         }
-        saver = Some(emulator::control::persist::spawn_saver(
-            emulator.clone(),
-            path.clone(),
-            std::time::Duration::from_millis(250),
-        ));
     }
     let listener = match TcpListener::bind((args.bind.as_str(), args.port)).await {
         Ok(l) => l,
@@ -314,17 +364,24 @@ pub async fn run(args: ServeArgs) -> u8 {
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
+    let bounds = ServeOptions {
+        header_timeout: Duration::from_secs(args.header_timeout_secs.max(1)),
+        idle_timeout: Duration::from_secs(args.idle_timeout_secs.max(1)),
+        max_connections: args.max_connections.max(1),
+        shutdown_deadline: Duration::from_secs(args.shutdown_timeout_secs),
+    };
     let events_server = events_listener.map(|l| {
         let app = emulator::http::events_router(emulator.clone());
         let shutdown = stopped(stop_rx.clone());
-        tokio::spawn(async move { axum::serve(l, app).with_graceful_shutdown(shutdown).await })
+        tokio::spawn(emulator::server::serve_service_with(l, app, shutdown, bounds))
     });
     let users_api_server = users_api_listener.map(|l| {
         let app = emulator::http::users_api_router(emulator.clone());
         let shutdown = stopped(stop_rx.clone());
-        tokio::spawn(async move { axum::serve(l, app).with_graceful_shutdown(shutdown).await })
+        tokio::spawn(emulator::server::serve_service_with(l, app, shutdown, bounds))
     });
-    let served = emulator::serve(listener, emulator, stopped(stop_rx)).await;
+    let served =
+        emulator::server::serve_with(listener, emulator.clone(), stopped(stop_rx), bounds).await;
     // A ready file left behind would tell the next script a dead server is up.
     if let Some(path) = &args.ready_file {
         let _ = std::fs::remove_file(path);
@@ -339,14 +396,22 @@ pub async fn run(args: ServeArgs) -> u8 {
     {
         eprintln!("error: Users API listener: {e}");
     }
-    if let Some(saver) = saver
-        && let Err(e) = saver.shutdown().await
+    if let Ok(stopped) = &served
+        && stopped.dropped > 0
+    {
+        eprintln!(
+            "shutdown: dropped {} connection(s) still busy after {}s",
+            stopped.dropped, args.shutdown_timeout_secs
+        );
+    }
+    if let Some(store) = store
+        && let Err(e) = store.shutdown(&emulator).await
     {
         eprintln!("error: {e}");
         return super::exit::ERROR;
     }
     match served {
-        Ok(()) => super::exit::OK,
+        Ok(_) => super::exit::OK,
         Err(e) => {
             eprintln!("error: {e}");
             super::exit::ERROR

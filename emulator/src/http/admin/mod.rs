@@ -119,11 +119,17 @@ async fn not_found(req: Request) -> AdminError {
 }
 
 async fn health(State(emu): State<Emulator>) -> axum::Json<Value> {
+    let storage = emu.control().store().map(|store| match emu.control().storage_error() {
+        None => json!({"state": "ok", "path": store.path()}),
+        Some(why) => json!({"state": "degraded", "path": store.path(), "error": &*why}),
+    });
+    let degraded = emu.control().storage_error().is_some();
     axum::Json(json!({
-        "status": "ok",
+        "status": if degraded { "degraded" } else { "ok" },
         "tenants": emu.tenants().len(),
         "version": env!("CARGO_PKG_VERSION"),
         "changes": emu.control().generation(),
+        "storage": storage,
     }))
 }
 

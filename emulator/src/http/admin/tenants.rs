@@ -257,9 +257,20 @@ pub(super) async fn set_clock(
         ),
     };
     let mut t = shared.write();
+    let mut moved = t.clock.clone();
     match change {
-        Change::Advance(secs) => t.clock.advance(chrono::Duration::seconds(secs)),
-        Change::Set(at) => t.clock.set(at),
+        Change::Advance(secs) => moved.advance(chrono::Duration::seconds(secs)),
+        Change::Set(at) => moved.set(at),
     }
+    // Timestamps must stay RFC 3339 (four-digit years) and after the epoch.
+    let year = chrono::Datelike::year(&moved.now());
+    if !(crate::clock::MIN_YEAR..=crate::clock::MAX_YEAR).contains(&year) {
+        return Err(AdminError::bad_request(format!(
+            "the clock would read year {year}: it must stay within {}-{}",
+            crate::clock::MIN_YEAR,
+            crate::clock::MAX_YEAR
+        )));
+    }
+    t.clock = moved;
     Ok(Json(clock_json(&t)))
 }

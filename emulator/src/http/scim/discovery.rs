@@ -1,5 +1,6 @@
 //! Discovery (`/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`), `/health` and `/ping`.
 
+use axum::extract::State;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, SecondsFormat};
@@ -10,6 +11,7 @@ use super::error::{ApiError, scim_response};
 use super::extract::{BaseUrl, MAX_BODY_BYTES, ResourceId, ScimTenant};
 use super::{list, read, schemas};
 use crate::profile::Profile;
+use crate::state::Emulator;
 
 fn profile_of(auth: &ScimTenant) -> Profile {
     read(&auth.tenant).profile.clone()
@@ -170,7 +172,9 @@ pub async fn not_found(uri: Uri) -> Response {
 }
 
 /// `GET /health` (authenticated): the bridge's health report.
-pub async fn health(auth: ScimTenant) -> Response {
+pub async fn health(State(emu): State<Emulator>, auth: ScimTenant) -> Response {
+    // The bridge keeps its state in Redis: a failing state file is reported as its cache.
+    let storage = if emu.control().storage_error().is_some() { "degraded" } else { "healthy" };
     let t = read(&auth.tenant);
     let now = t.clock.now();
     let watcher_state =
@@ -183,7 +187,7 @@ pub async fn health(auth: ScimTenant) -> Response {
         "version": "2.9.16",
         "reports": [
             report("ConfirmationWatcher", watcher_state),
-            report("RedisCache", "healthy"),
+            report("RedisCache", storage),
             report("SCIMServer", "healthy"),
             report("StartProvisionWatcher", "healthy"),
         ],

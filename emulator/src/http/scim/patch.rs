@@ -11,6 +11,60 @@ use serde_json::{Map, Value};
 
 use super::schemas::find;
 
+/// Most operations one PATCH request may hold.
+pub const MAX_OPERATIONS: usize = 1000;
+
+/// Adds `new` values to a multi-valued attribute's `items`, skipping each that equals one
+/// already there or has the same `value`. Linear in both: each value is looked up by a
+/// canonical form (keys sorted), not compared with every item.
+fn add_values(items: &mut Vec<Value>, new: Vec<Value>) {
+    let mut whole: std::collections::HashSet<String> = items.iter().map(canonical).collect();
+    let mut values: std::collections::HashSet<String> =
+        items.iter().filter_map(|it| it.get("value")).map(canonical).collect();
+    for v in new {
+        let key = canonical(&v);
+        let value = v.get("value").map(canonical);
+        if whole.contains(&key) || value.as_ref().is_some_and(|k| values.contains(k)) {
+            continue;
+        }
+        whole.insert(key);
+        values.extend(value);
+        items.push(v);
+    }
+}
+
+/// `v` as text with object keys sorted, so equal values (in any key order) read the same.
+fn canonical(v: &Value) -> String {
+    fn write(v: &Value, out: &mut String) {
+        match v {
+            Value::Object(o) => {
+                let mut keys: Vec<&String> = o.keys().collect();
+                keys.sort();
+                out.push('{');
+                for k in keys {
+                    out.push_str(&Value::String(k.clone()).to_string());
+                    out.push(':');
+                    write(&o[k.as_str()], out);
+                    out.push(',');
+                }
+                out.push('}');
+            }
+            Value::Array(a) => {
+                out.push('[');
+                for x in a {
+                    write(x, out);
+                    out.push(',');
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(v, &mut out);
+    out
+}
+
 /// The three operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -44,6 +98,15 @@ pub fn apply(
         .ok_or_else(|| ScimError::invalid_syntax("\"Operations\" must be an array"))?;
     if ops.is_empty() {
         return Err(ScimError::invalid_syntax("\"Operations\" must not be empty"));
+    }
+    if ops.len() > MAX_OPERATIONS {
+        return Err(ScimError::bad_request(
+            scim::ScimType::TooMany,
+            format!(
+                "a PATCH may hold at most {MAX_OPERATIONS} operations; this one has {}",
+                ops.len()
+            ),
+        ));
     }
     for (i, op) in ops.iter().enumerate() {
         apply_one(doc, op, id, schema, opts)
@@ -361,14 +424,7 @@ fn attr_op(
                     Some(Value::Array(a)) => a,
                     _ => Vec::new(),
                 };
-                for v in new_items {
-                    let dup = items.iter().any(|it| {
-                        it == &v || (it.get("value").is_some() && it.get("value") == v.get("value"))
-                    });
-                    if !dup {
-                        items.push(v);
-                    }
-                }
+                add_values(&mut items, new_items);
                 return Ok(Some(Value::Array(items)));
             }
             match (current, value) {

@@ -166,7 +166,29 @@ pub async fn get(
 }
 
 /// Splits a normalised user document into domain input.
+/// Most values a user's multi-valued attribute (`emails`, `phoneNumbers`, ...) may hold.
+pub const MAX_VALUES_PER_ATTRIBUTE: usize = 100;
+
+/// Refuses a user document with an attribute (or extension attribute) holding more than
+/// [`MAX_VALUES_PER_ATTRIBUTE`] values.
+fn check_value_counts(doc: &Map<String, Value>) -> Result<(), ApiError> {
+    let nested = doc.values().filter_map(Value::as_object).flat_map(|o| o.iter());
+    for (name, value) in doc.iter().chain(nested) {
+        if let Value::Array(items) = value
+            && items.len() > MAX_VALUES_PER_ATTRIBUTE
+            && name != "schemas"
+        {
+            return Err(ApiError(ScimError::invalid_value(format!(
+                "attribute {name:?} has {} values; at most {MAX_VALUES_PER_ATTRIBUTE} are allowed",
+                items.len()
+            ))));
+        }
+    }
+    Ok(())
+}
+
 fn user_input(doc: Map<String, Value>) -> Result<UserInput, ApiError> {
+    check_value_counts(&doc)?;
     let doc = resource::normalise(doc, &schemas::USER)?;
     let active = match doc.get("active") {
         None => None,
