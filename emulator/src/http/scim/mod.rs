@@ -30,6 +30,9 @@ pub mod resource;
 pub mod schemas;
 pub mod users;
 
+#[cfg(test)]
+mod scan_props;
+
 use error::{ApiError, scim_response};
 use extract::{ScimBody, ScimTenant};
 use list::ListParams;
