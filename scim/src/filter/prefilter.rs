@@ -29,7 +29,8 @@ pub struct TextNeed(Node);
 
 #[derive(Debug, Clone)]
 enum Node {
-    Contains(Finder<'static>),
+    /// Boxed: a finder is a few hundred bytes, the other variants a pointer and two words.
+    Contains(Box<Finder<'static>>),
     All(Vec<Node>),
     Any(Vec<Node>),
 }
@@ -91,7 +92,7 @@ fn need(filter: &Filter, scope: Scope<'_>, stored: &dyn Fn(&AttrPath) -> bool) -
                 CompareOp::Co => v.to_string(),
                 _ => return None,
             };
-            Some(Node::Contains(Finder::new(text.as_bytes()).into_owned()))
+            Some(Node::Contains(Box::new(Finder::new(text.as_bytes()).into_owned())))
         }
         Filter::Compare { .. } | Filter::Present(_) | Filter::Not(_) => None,
         Filter::And(a, b) => match (need(a, scope, stored), need(b, scope, stored)) {
