@@ -116,7 +116,7 @@ impl User {
     fn normalise(raw: &Value, kept: Box<RawValue>) -> Result<User, ShapeError> {
         let obj = raw
             .as_object()
-            .ok_or_else(|| format!("a user must be a JSON object, got {}", kind_of(&raw)))?;
+            .ok_or_else(|| format!("a user must be a JSON object, got {}", kind_of(raw)))?;
         let id = match obj.get("id") {
             Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
             Some(other) => {

@@ -515,10 +515,10 @@ mod tests {
         assert_eq!(u.url, "http://h/scim");
         assert_eq!(u.token.as_deref(), Some("t"));
         match u.command {
-            UsersCommand::List { filter, limit, cursor, all } => {
+            UsersCommand::List { filter, limit, cursor, all, jsonl } => {
                 assert_eq!(filter.as_deref(), Some("userName eq \"a\""));
                 assert_eq!(limit, Some(5));
-                assert!(cursor.is_none() && !all);
+                assert!(cursor.is_none() && !all && !jsonl);
             }
             other => panic!("{other:?}"),
         }
@@ -526,6 +526,10 @@ mod tests {
             parse(&["users", "list", "--all", "--cursor", "x"]).is_err(),
             "--all and --cursor conflict"
         );
+        assert!(parse(&["users", "list", "--jsonl"]).is_err(), "--jsonl needs --all");
+        let cli = parse(&["users", "list", "--all", "--jsonl"]).unwrap();
+        let Command::Users(u) = cli.command else { panic!("not users") };
+        assert!(matches!(u.command, UsersCommand::List { all: true, jsonl: true, .. }));
         assert!(parse(&["users", "get"]).is_err(), "get needs an id");
         let cli = parse(&["users", "suspend", "ABC"]).unwrap();
         let Command::Users(u) = cli.command else { panic!("not users") };

@@ -44,8 +44,8 @@ fn word() -> impl Strategy<Value = String> {
     prop::sample::select(WORDS).prop_map(str::to_owned)
 }
 
-fn user()
--> impl Strategy<Value = (String, String, String, Vec<(String, String)>, Option<String>, bool)> {
+/// A user: login, given and family names, (email, type) pairs, externalId, active.
+fn user() -> impl Strategy<Value = UserSpec> {
     (
         word(),
         word(),
