@@ -291,6 +291,9 @@ impl Client {
     }
 
     /// Every user matching `filter`, each exactly once, in id order.
+    ///
+    /// Each page is decoded straight into compact [`User`]s (its resources are never a JSON
+    /// tree, and no page is kept), so memory is the users, not the responses.
     pub async fn list_all_users(&self, filter: Option<&str>) -> Result<Vec<User>, Error> {
         if let Some(u) = &self.users_api {
             let filter = UsersFilter::parse(filter)?;
@@ -301,6 +304,30 @@ impl Client {
         let filter = validate_filter(filter)?;
         let snapshot = self.snapshot(filter.as_ref().map(|(raw, _)| raw.as_str())).await?;
         Ok(snapshot.users.into_values().collect())
+    }
+
+    /// Every user matching `filter`, each exactly once, handed to `each` as the pages arrive
+    /// (in the server's order, not id order), keeping only the ids seen: for pipelines that
+    /// want users as they come and a directory that need not fit in memory. Returns how many
+    /// users were handed out. The completeness checks are those of [`Client::list_all_users`];
+    /// when they fail, the users already handed out were real but the listing is incomplete.
+    pub async fn stream_all_users(
+        &self,
+        filter: Option<&str>,
+        mut each: impl FnMut(User),
+    ) -> Result<u64, Error> {
+        let filter = validate_filter(filter)?;
+        let mut seen = std::collections::HashSet::new();
+        let mut insert = |u: User| {
+            let new = seen.insert(u.id.clone());
+            if new {
+                each(u);
+            }
+            new
+        };
+        let (distinct, _) =
+            self.sweep(filter.as_ref().map(|(raw, _)| raw.as_str()), &mut insert).await?;
+        Ok(distinct)
     }
 
     /// One user by id.
@@ -398,9 +425,23 @@ impl Client {
 
     /// Collects every user matching `filter` (see [`listing`](crate::listing)).
     async fn snapshot(&self, filter: Option<&str>) -> Result<Snapshot, Error> {
+        let mut users = std::collections::BTreeMap::new();
+        let mut insert = |u: User| users.insert(u.id.clone(), u).is_none();
+        self.sweep(filter, &mut insert).await?;
+        Ok(Snapshot { users })
+    }
+
+    /// Sweeps the listing until every user the server counts was seen (see
+    /// [`listing`](crate::listing)), handing each decoded user to `insert`, which says whether
+    /// it is new. Returns the distinct users seen and the trusted `totalResults`.
+    async fn sweep(
+        &self,
+        filter: Option<&str>,
+        insert: &mut impl FnMut(User) -> bool,
+    ) -> Result<(u64, Option<u64>), Error> {
         let count = self.sweep_page_size().await?;
         let url = self.url(&["Users"]);
-        let mut snap = Snapshot::default();
+        let mut snap = Sweep::default();
         let mut trust_total = true;
         for sweep in 1..=self.max_sweeps {
             let mut start: u64 = 1;
@@ -421,13 +462,21 @@ impl Client {
                     return Err(reply.into_error(Some("the Users endpoint".into())));
                 }
                 let status = reply.status;
-                let page = parse_list_response(reply.json()?)
-                    .map_err(|message| Error::Decode { status, message })?;
+                let page = match parse_list_response(&reply.body) {
+                    Ok(page) => page,
+                    Err(message) => {
+                        // Not JSON at all: the transport's error quotes what came instead.
+                        reply.json()?;
+                        return Err(Error::Decode { status, message });
+                    }
+                };
                 let n = page.resources.len() as u64;
                 for resource in page.resources {
-                    let user = User::from_scim(resource)
+                    let user = User::from_raw(resource)
                         .map_err(|message| Error::Decode { status, message })?;
-                    snap.users.insert(user.id.clone(), user);
+                    if insert(user) {
+                        snap.distinct += 1;
+                    }
                 }
                 if n > 0 && start > 1 && page.total.is_some_and(|t| start > t) {
                     // Users beyond `totalResults`: the server reports the page size as the total.
@@ -453,17 +502,31 @@ impl Client {
                 }
             }
             if snap.complete() {
-                return Ok(snap);
+                return Ok((snap.distinct, snap.total));
             }
             if sweep == self.max_sweeps {
                 return Err(Error::IncompleteListing {
-                    seen: snap.users.len() as u64,
+                    seen: snap.distinct,
                     total: snap.total.unwrap_or_default(),
                     sweeps: sweep,
                 });
             }
         }
-        Ok(snap)
+        Ok((snap.distinct, snap.total))
+    }
+}
+
+/// A sweep's progress: distinct users seen and the trusted `totalResults`.
+#[derive(Debug, Default)]
+struct Sweep {
+    distinct: u64,
+    total: Option<u64>,
+}
+
+impl Sweep {
+    /// Is every user the server counted in hand?
+    fn complete(&self) -> bool {
+        self.total.is_none_or(|t| self.distinct >= t)
     }
 }
 
@@ -537,6 +600,13 @@ mod tests {
         assert_eq!(validate_id(" ").unwrap_err().kind(), ErrorKind::InvalidArgument);
         assert_eq!(validate_id("a\u{0}").unwrap_err().kind(), ErrorKind::InvalidArgument);
         assert_eq!(validate_id(" ABC ").unwrap(), "ABC");
+    }
+
+    #[test]
+    fn a_sweep_is_complete_when_every_counted_user_is_in_hand() {
+        assert!(!Sweep { distinct: 1, total: Some(2) }.complete());
+        assert!(Sweep { distinct: 2, total: Some(2) }.complete());
+        assert!(Sweep { distinct: 1, total: None }.complete());
     }
 
     #[test]

@@ -55,5 +55,5 @@ pub use client::{
 pub use error::{Error, ErrorKind};
 pub use rate_limit::{RateLimit, parse_retry_after};
 pub use retry::RetryPolicy;
-pub use user::{GroupRef, User, UserStatus};
+pub use user::{GroupRef, RawResource, User, UserStatus};
 pub use users_api::UsersApiCredentials;

@@ -22,26 +22,40 @@
 //! The cost is that every page re-sweeps (one request per 10,000 matching users); the cursor
 //! carries no server state, so it survives restarts and works across processes.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::user::{User, kind_of};
 
-/// One parsed `ListResponse`.
+/// One parsed `ListResponse`: the resources stay JSON text borrowed from the body, so a page
+/// of 10,000 users is never a tree (a tree is about ten times the text), and each user is
+/// decoded into a compact [`User`] on its own.
 #[derive(Debug)]
-pub(crate) struct ListPage {
+pub(crate) struct ListPage<'a> {
     pub total: Option<u64>,
-    pub resources: Vec<Value>,
+    pub resources: Vec<&'a RawValue>,
 }
 
-/// Reads a `ListResponse`; an error says what is wrong with its shape.
-pub(crate) fn parse_list_response(v: Value) -> Result<ListPage, String> {
-    let Value::Object(mut obj) = v else {
-        return Err(format!("a ListResponse must be a JSON object, got {}", kind_of(&v)));
+/// Reads a `ListResponse` body; an error says what is wrong with its shape (or its JSON).
+pub(crate) fn parse_list_response(body: &[u8]) -> Result<ListPage<'_>, String> {
+    // The top level only: each member's value stays text.
+    let obj: HashMap<Cow<'_, str>, &RawValue> = match serde_json::from_slice(body) {
+        Ok(obj) => obj,
+        Err(e) => {
+            return Err(match serde_json::from_slice::<Value>(body) {
+                Ok(v) => format!("a ListResponse must be a JSON object, got {}", kind_of(&v)),
+                Err(_) => format!("the body is not JSON: {e}"),
+            });
+        }
     };
-    let total = match obj.get("totalResults") {
+    let tree = |k: &str| -> Option<Value> {
+        obj.get(k).map(|raw| serde_json::from_str(raw.get()).unwrap_or(Value::Null))
+    };
+    let total = match tree("totalResults") {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => Some(
             n.as_u64()
@@ -52,16 +66,20 @@ pub(crate) fn parse_list_response(v: Value) -> Result<ListPage, String> {
             s.trim().parse().map_err(|_| format!("`totalResults` must be a number, got {s:?}"))?,
         ),
         Some(other) => {
-            return Err(format!("`totalResults` must be a number, got {}", kind_of(other)));
+            return Err(format!("`totalResults` must be a number, got {}", kind_of(&other)));
         }
     };
     // RFC 7644 allows omitting `Resources` when there are none.
-    let resources = match obj.remove("Resources").or_else(|| obj.remove("resources")) {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a)) => a,
-        Some(other) => {
-            return Err(format!("`Resources` must be an array, got {}", kind_of(&other)));
-        }
+    let resources = match obj.get("Resources").or_else(|| obj.get("resources")).copied() {
+        None => Vec::new(),
+        Some(raw) if raw.get() == "null" => Vec::new(),
+        Some(raw) => match serde_json::from_str::<Vec<&RawValue>>(raw.get()) {
+            Ok(items) => items,
+            Err(_) => {
+                let other: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+                return Err(format!("`Resources` must be an array, got {}", kind_of(&other)));
+            }
+        },
     };
     if total.is_none()
         && resources.is_empty()
@@ -80,19 +98,9 @@ pub(crate) fn parse_list_response(v: Value) -> Result<ListPage, String> {
 #[derive(Debug, Default)]
 pub(crate) struct Snapshot {
     pub users: BTreeMap<String, User>,
-    /// The latest `totalResults`, when trusted.
-    pub total: Option<u64>,
 }
 
 impl Snapshot {
-    /// Is every user the server counted in hand?
-    pub(crate) fn complete(&self) -> bool {
-        match self.total {
-            Some(t) => self.users.len() as u64 >= t,
-            None => true,
-        }
-    }
-
     /// The `limit` users after `after` (by id), and whether more follow.
     pub(crate) fn page_after(&self, after: Option<&str>, limit: usize) -> (Vec<User>, bool) {
         let lower = match after {
@@ -119,7 +127,6 @@ mod tests {
                 User::from_scim(json!({"id": id, "userName": format!("{id}@x")})).unwrap(),
             );
         }
-        s.total = Some(ids.len() as u64);
         s
     }
 
@@ -149,28 +156,37 @@ mod tests {
         assert!(!more);
     }
 
-    #[test]
-    fn list_response_shapes() {
-        let p = parse_list_response(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0})).unwrap();
-        assert_eq!((p.total, p.resources.len()), (Some(0), 0));
-        let p = parse_list_response(json!({"totalResults": "2", "Resources": [{}, {}]})).unwrap();
-        assert_eq!((p.total, p.resources.len()), (Some(2), 2));
-        assert!(parse_list_response(json!([])).unwrap_err().contains("object"));
-        assert!(parse_list_response(json!({"Resources": {}})).unwrap_err().contains("array"));
-        assert!(
-            parse_list_response(json!({"totalResults": -1})).unwrap_err().contains("non-negative")
-        );
-        assert!(
-            parse_list_response(json!({"id": "A"})).unwrap_err().contains("not a ListResponse")
-        );
+    /// (total, number of resources) of a body, or the error.
+    fn parse(v: Value) -> Result<(Option<u64>, usize), String> {
+        let body = v.to_string();
+        parse_list_response(body.as_bytes()).map(|p| (p.total, p.resources.len()))
     }
 
     #[test]
-    fn completeness() {
-        let mut s = snapshot(&["A"]);
-        s.total = Some(2);
-        assert!(!s.complete());
-        s.total = None;
-        assert!(s.complete());
+    fn list_response_shapes() {
+        let p = parse(
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0}),
+        );
+        assert_eq!(p.unwrap(), (Some(0), 0));
+        assert_eq!(
+            parse(json!({"totalResults": "2", "Resources": [{}, {}]})).unwrap(),
+            (Some(2), 2)
+        );
+        assert_eq!(parse(json!({"totalResults": 1, "Resources": null})).unwrap(), (Some(1), 0));
+        assert!(parse(json!([])).unwrap_err().contains("object"));
+        assert!(parse(json!({"Resources": {}})).unwrap_err().contains("array"));
+        assert!(parse(json!({"totalResults": -1})).unwrap_err().contains("non-negative"));
+        assert!(parse(json!({"id": "A"})).unwrap_err().contains("not a ListResponse"));
+    }
+
+    #[test]
+    fn resources_stay_text_until_each_user_is_decoded() {
+        let body =
+            br#"{"totalResults":1,"Resources":[{"id":"A","userName":"a@x","active":false}]}"#;
+        let page = parse_list_response(body).unwrap();
+        assert_eq!(page.resources[0].get(), r#"{"id":"A","userName":"a@x","active":false}"#);
+        let user = User::from_raw(page.resources[0]).unwrap();
+        assert_eq!((user.id.as_str(), user.is_suspended()), ("A", true));
+        assert_eq!(user.raw.text(), page.resources[0].get());
     }
 }

@@ -3,6 +3,33 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// A resource as received, kept as its compact JSON text: a fifth of the memory of a
+/// `serde_json::Value` tree, which matters when a listing holds 100,000 users. Serialises as
+/// the JSON it holds.
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct RawResource(Box<RawValue>);
+
+impl RawResource {
+    /// The JSON text.
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The resource parsed into a tree (a copy).
+    pub fn value(&self) -> Value {
+        // The text was parsed as JSON on the way in.
+        serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
+    }
+}
+
+impl PartialEq for RawResource {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
 
 /// Whether the user can sign in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -60,7 +87,7 @@ pub struct User {
     /// Group memberships, when the server includes them.
     pub groups: Vec<GroupRef>,
     /// The SCIM resource as received.
-    pub raw: Value,
+    pub raw: RawResource,
 }
 
 /// Why a resource could not be normalised (becomes [`Error::Decode`](crate::Error::Decode)).
@@ -75,9 +102,21 @@ impl User {
     /// Normalises a SCIM User resource. Only `id` is required; everything else degrades
     /// gracefully, except values of the wrong type where the meaning would be lost (`active`).
     pub fn from_scim(raw: Value) -> Result<User, ShapeError> {
+        let kept = serde_json::value::to_raw_value(&raw).map_err(|e| e.to_string())?;
+        User::normalise(&raw, kept)
+    }
+
+    /// [`User::from_scim`] from the resource's JSON text (a listing page's `Resources[i]`):
+    /// the tree is built for the fields and dropped; the text is kept as [`User::raw`].
+    pub fn from_raw(raw: &RawValue) -> Result<User, ShapeError> {
+        let tree: Value = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+        User::normalise(&tree, raw.to_owned())
+    }
+
+    fn normalise(raw: &Value, kept: Box<RawValue>) -> Result<User, ShapeError> {
         let obj = raw
             .as_object()
-            .ok_or_else(|| format!("a user must be a JSON object, got {}", kind_of(&raw)))?;
+            .ok_or_else(|| format!("a user must be a JSON object, got {}", kind_of(raw)))?;
         let id = match obj.get("id") {
             Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
             Some(other) => {
@@ -139,7 +178,7 @@ impl User {
             family_name: text(name.and_then(|n| n.get("familyName"))),
             status,
             groups,
-            raw,
+            raw: RawResource(kept),
         })
     }
 
@@ -221,7 +260,7 @@ mod tests {
         assert_eq!(u.family_name.as_deref(), Some("Nango"));
         assert_eq!(u.status, UserStatus::Active);
         assert!(u.groups.is_empty());
-        assert_eq!(u.raw["userName"], "victor@example.com");
+        assert_eq!(u.raw.value()["userName"], "victor@example.com");
     }
 
     #[test]

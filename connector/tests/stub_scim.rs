@@ -30,7 +30,7 @@ async fn get_user_normalises_and_sends_auth_and_user_agent() {
     assert_eq!(u.email, "user1@example.com");
     assert_eq!(u.display_name.as_deref(), Some("User1 Test"));
     assert_eq!(u.status, UserStatus::Active);
-    assert_eq!(u.raw["userName"], "user1@example.com");
+    assert_eq!(u.raw.value()["userName"], "user1@example.com");
     stub.with(|s| {
         assert_eq!(s.last_auth.as_deref(), Some("Bearer good-token"));
         assert_eq!(s.last_user_agent.as_deref(), Some("test-agent/1"));

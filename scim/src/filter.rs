@@ -8,6 +8,9 @@
 
 mod eval;
 mod parser;
+mod prefilter;
+
+pub use prefilter::TextNeed;
 
 use std::fmt;
 
@@ -455,5 +458,23 @@ impl Filter {
     /// filter is a 400 even when there is nothing to compare it with.
     pub fn validate(&self, schema: &ResourceSchema) -> Result<(), ScimError> {
         eval::validate(self, schema)
+    }
+
+    /// [`Filter::matches`] for a filter [`Filter::validate`] accepted: a scan validates once
+    /// and then evaluates each resource without checking the filter again.
+    pub fn matches_validated(&self, resource: &Value, schema: &ResourceSchema) -> bool {
+        eval::matches_validated(self, resource, schema)
+    }
+
+    /// What any matching resource's compact JSON text must contain ([`TextNeed`]), so a scan
+    /// over resources kept as text can skip most non-matches without parsing them. `stored`
+    /// says whether a top-level attribute is kept in that text. `None`: the filter implies
+    /// nothing usable, evaluate every resource.
+    pub fn text_need(
+        &self,
+        schema: &ResourceSchema,
+        stored: &dyn Fn(&AttrPath) -> bool,
+    ) -> Option<TextNeed> {
+        prefilter::text_need(self, schema, stored)
     }
 }

@@ -1,10 +1,16 @@
 //! Groups: the built-in ones every 1Password account has, and managed (provisioned) groups.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::GroupRef;
+
+/// A group's member ids, in the order added: a set, so "is this user a member" is a lookup
+/// rather than a scan (Team Members holds every user).
+pub type MemberSet = indexmap::IndexSet<String, foldhash::fast::RandomState>;
 
 /// What kind of group this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -63,7 +69,7 @@ pub struct Group {
     /// Built-in or managed.
     pub kind: GroupKind,
     /// Member ids (users; groups only when nested groups are allowed), in the order added.
-    pub members: Vec<String>,
+    pub members: MemberSet,
     /// When it was created.
     pub created: DateTime<Utc>,
     /// When it last changed.
@@ -71,9 +77,34 @@ pub struct Group {
     /// Other SCIM attributes as the client sent them (externalId, ...), without `displayName`,
     /// `members`, `id`, `meta`, `schemas`.
     pub attrs: Map<String, Value>,
+    /// The id, shared by the users' reverse membership index ([`super::User`] keeps the
+    /// handles of the groups it belongs to) so a membership costs a pointer, not a string.
+    pub(crate) handle: Arc<str>,
 }
 
 impl Group {
+    /// A group with no members.
+    pub(crate) fn new(
+        id: String,
+        display_name: String,
+        kind: GroupKind,
+        created: DateTime<Utc>,
+        last_modified: DateTime<Utc>,
+        attrs: Map<String, Value>,
+    ) -> Group {
+        let handle = Arc::from(id.as_str());
+        Group {
+            id,
+            display_name,
+            kind,
+            members: MemberSet::default(),
+            created,
+            last_modified,
+            attrs,
+            handle,
+        }
+    }
+
     /// How events describe this group.
     pub fn to_ref(&self) -> GroupRef {
         GroupRef { id: self.id.clone(), name: self.display_name.clone() }

@@ -167,21 +167,14 @@ impl Account {
             };
             let created = g.created.unwrap_or(now);
             seed_group_ids.push(id.clone());
-            account.group_order.push(id.clone());
+            let attrs = clean_attrs(
+                g.attributes.clone(),
+                &["id", "meta", "schemas", "displayName", "members"],
+            );
+            let last_modified = g.last_modified.unwrap_or(created);
             account.groups.insert(
                 id.clone(),
-                Group {
-                    id,
-                    display_name,
-                    kind: g.kind,
-                    members: Vec::new(),
-                    created,
-                    last_modified: g.last_modified.unwrap_or(created),
-                    attrs: clean_attrs(
-                        g.attributes.clone(),
-                        &["id", "meta", "schemas", "displayName", "members"],
-                    ),
-                },
+                Group::new(id, display_name, g.kind, created, last_modified, attrs),
             );
         }
         account.ensure_builtins(ids, now);
@@ -240,6 +233,7 @@ impl Account {
                 attrs: attrs.into(),
                 rendered: RenderMemo::default(),
                 active_unassigned: false,
+                member_of: Vec::new(),
             };
             if user.state == UserState::TransferStarted && user.signed_up_at.is_some() {
                 account.awaiting_confirmation.push(id.clone());
@@ -250,13 +244,11 @@ impl Account {
                 Some(SeedRole::Admin) => Some(GroupKind::Administrators),
                 _ => None,
             };
-            // The id was checked unique above, so no duplicate check: Team Members holds every
-            // user, and a linear check per insert made seeding 100,000 users quadratic.
             if let Some(kind) = role_group {
-                account.push_new_member(kind, &id);
+                account.join_builtin(kind, &id);
             }
             if u.role != Some(SeedRole::Guest) {
-                account.push_new_member(GroupKind::TeamMembers, &id);
+                account.join_builtin(GroupKind::TeamMembers, &id);
             }
         }
         for (i, g) in seed.groups.iter().enumerate() {
@@ -265,11 +257,7 @@ impl Account {
                 let member = account.resolve_member_name(m).ok_or_else(|| {
                     format!("groups[{i}].members: {m:?} is not a user id or userName in the seed")
                 })?;
-                if let Some(group) = account.groups.get_mut(&gid)
-                    && !group.members.contains(&member)
-                {
-                    group.members.push(member);
-                }
+                account.join(&gid, &member);
             }
         }
         if account.active_owner_count() == 0 {
@@ -316,7 +304,7 @@ impl Account {
                 id: Some(g.id.clone()),
                 display_name: g.display_name.clone(),
                 kind: g.kind,
-                members: g.members.clone(),
+                members: g.members.iter().cloned().collect(),
                 created: Some(g.created),
                 last_modified: Some(g.last_modified),
                 attributes: g.attrs.clone(),
@@ -353,13 +341,13 @@ impl Account {
     }
 
     /// All users in creation order.
-    pub fn users(&self) -> impl Iterator<Item = &User> {
-        self.user_order.iter().filter_map(|id| self.users.get(id))
+    pub fn users(&self) -> impl ExactSizeIterator<Item = &User> {
+        self.users.values()
     }
 
-    /// User ids in creation order.
-    pub fn user_ids(&self) -> &[String] {
-        &self.user_order
+    /// The user at a position of the creation order (paging).
+    pub fn user_at(&self, position: usize) -> Option<&User> {
+        self.users.get_index(position).map(|(_, u)| u)
     }
 
     /// Number of users.
@@ -373,8 +361,8 @@ impl Account {
     }
 
     /// All groups in creation order (built-ins first).
-    pub fn groups(&self) -> impl Iterator<Item = &Group> {
-        self.group_order.iter().filter_map(|id| self.groups.get(id))
+    pub fn groups(&self) -> impl ExactSizeIterator<Item = &Group> {
+        self.groups.values()
     }
 
     /// The built-in group of a kind.
@@ -382,15 +370,30 @@ impl Account {
         self.groups().find(|g| g.kind == kind && kind.is_builtin())
     }
 
-    /// The groups a user belongs to, in group order.
+    /// The groups a user belongs to, in group order: from the user's reverse index, so the
+    /// cost is the user's memberships, not the account's groups or their sizes.
     pub fn groups_of(&self, user_id: &str) -> impl Iterator<Item = &Group> {
-        let user_id = user_id.to_owned();
-        self.groups().filter(move |g| g.members.contains(&user_id))
+        let member_of = self.users.get(user_id).map_or(&[][..], |u| u.member_of.as_slice());
+        self.work.membership_reads.fetch_add(member_of.len() as u64, Ordering::Relaxed);
+        let mut positions: Vec<usize> =
+            member_of.iter().filter_map(|g| self.groups.get_index_of(&**g)).collect();
+        positions.sort_unstable();
+        positions.into_iter().filter_map(|i| self.groups.get_index(i).map(|(_, g)| g))
     }
 
     /// Is the user an owner?
     pub fn is_owner(&self, user_id: &str) -> bool {
-        self.builtin(GroupKind::Owners).is_some_and(|g| g.members.iter().any(|m| m == user_id))
+        self.builtin(GroupKind::Owners).is_some_and(|g| g.members.contains(user_id))
+    }
+
+    /// The work reads have done so far (renders, filter evaluations, membership reads).
+    pub fn work(&self) -> Work {
+        self.work.snapshot()
+    }
+
+    /// Counts one user rendered (the HTTP layer renders; the account keeps the count).
+    pub fn count_render(&self) {
+        self.work.renders.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A new number for each listing, to seed the order of a shuffled list (the real bridge's
@@ -456,10 +459,11 @@ impl Account {
             attrs: attrs.into(),
             rendered: RenderMemo::default(),
             active_unassigned: false,
+            member_of: Vec::new(),
         };
         let user_ref = user.to_ref();
         self.insert_user(user);
-        self.add_member_raw(GroupKind::TeamMembers, &id);
+        self.join_builtin(GroupKind::TeamMembers, &id);
         self.outbox.push(Invitation {
             id: ids.upper_id(),
             user_id: id.clone(),
@@ -513,21 +517,23 @@ impl Account {
         // Validation is done: from here on nothing can fail.
         let mut changes = Vec::new();
         let old_external = user.external_id().map(Cow::into_owned);
-        let mut u =
-            self.users.remove(id).ok_or_else(|| AccountError::UserNotFound(id.to_owned()))?;
-        u.rendered.clear();
-        u.attrs = Attributes::from(&attrs);
+        let new_attrs = Attributes::from(&attrs);
+        let new_external = new_attrs.peek().external_id.map(Cow::into_owned);
         if old_name != user_name {
             self.by_user_name.remove(&old_name.to_lowercase());
             self.by_user_name.insert(user_name.to_lowercase(), id.to_owned());
-            u.user_name = user_name.clone();
         }
-        let new_external = u.external_id().map(Cow::into_owned);
         if old_external != new_external {
             self.unindex_external(id, old_external.as_deref());
             if let Some(e) = new_external {
                 self.by_external_id.entry(e).or_default().push(id.to_owned());
             }
+        }
+        // Changed in place: the user keeps its position in the creation order.
+        let u = self.user_mut(id)?;
+        u.attrs = new_attrs;
+        if old_name != user_name {
+            u.user_name = user_name.clone();
         }
         // Giving `active` a value assigns it again; only the caller unassigns it.
         let reassigned = input.active.is_some() && u.active_unassigned;
@@ -535,6 +541,7 @@ impl Account {
         if name_changed || attrs_changed || was_active != wants || reassigned {
             u.last_modified = now;
         }
+        let user_ref = u.to_ref();
         if name_changed {
             u.pending_email_change.get_or_insert(old_name.clone());
             self.outbox.push(Invitation {
@@ -544,12 +551,14 @@ impl Account {
                 kind: InvitationKind::EmailChange,
                 sent_at: now,
             });
-            changes.push(Change::UserEmailChangeStarted { user: u.to_ref(), old_email: old_name });
+            changes.push(Change::UserEmailChangeStarted {
+                user: user_ref.clone(),
+                old_email: old_name,
+            });
         }
         if attrs_changed {
-            changes.push(Change::UserUpdated { user: u.to_ref() });
+            changes.push(Change::UserUpdated { user: user_ref });
         }
-        self.users.insert(id.to_owned(), u);
         if was_active && !wants {
             changes.extend(self.suspend_user(id, profile, now)?);
         } else if !was_active && wants {
@@ -624,19 +633,18 @@ impl Account {
             self.check_not_last_owner(id, profile)?;
         }
         let mut changes = Vec::new();
-        for gid in self.group_order.clone() {
-            if let Some(g) = self.groups.get_mut(&gid) {
-                let before = g.members.len();
-                g.members.retain(|m| m != id);
-                if g.members.len() != before {
-                    g.last_modified = now;
-                }
-            }
-        }
-        let Some(u) = self.users.remove(id) else {
+        // `shift_remove` keeps the creation order (it moves the later entries down: a memory
+        // move, the one cost here that grows with the account; the bridge's DELETE suspends).
+        let Some(u) = self.users.shift_remove(id) else {
             return Err(AccountError::UserNotFound(id.to_owned()));
         };
-        self.user_order.retain(|x| x != id);
+        for gid in &u.member_of {
+            if let Some(g) = self.groups.get_mut(&**gid)
+                && g.members.shift_remove(id)
+            {
+                g.last_modified = now;
+            }
+        }
         self.by_user_name.remove(&u.user_name.to_lowercase());
         self.unindex_external(id, u.external_id().as_deref());
         changes.push(Change::UserDeleted { user: u.to_ref() });
@@ -772,18 +780,10 @@ impl Account {
         let members = self.check_members(input.members.unwrap_or_default(), None, profile)?;
         let format = profile.id_format;
         let id = fresh_id(ids, |ids| format.group_id(ids), |id| self.groups.contains_key(id));
-        let group = Group {
-            id: id.clone(),
-            display_name,
-            kind: GroupKind::Managed,
-            members: Vec::new(),
-            created: now,
-            last_modified: now,
-            attrs: clean_attrs(input.attrs, &["id", "meta", "schemas", "displayName", "members"]),
-        };
+        let attrs = clean_attrs(input.attrs, &["id", "meta", "schemas", "displayName", "members"]);
+        let group = Group::new(id.clone(), display_name, GroupKind::Managed, now, now, attrs);
         let gref = group.to_ref();
         self.groups.insert(id.clone(), group);
-        self.group_order.push(id.clone());
         let mut changes = vec![Change::GroupCreated { group: gref }];
         changes.extend(self.set_members(&id, members, now));
         Ok((id, changes))
@@ -833,12 +833,17 @@ impl Account {
         if group.kind.is_builtin() {
             return Err(AccountError::BuiltinGroup(group.display_name.clone()));
         }
-        let Some(group) = self.groups.remove(id) else {
+        let Some(group) = self.groups.shift_remove(id) else {
             return Err(AccountError::GroupNotFound(id.to_owned()));
         };
-        self.group_order.retain(|g| g != id);
+        for m in &group.members {
+            if let Some(u) = self.users.get_mut(m) {
+                u.member_of.retain(|g| &**g != id);
+            }
+        }
+        // A nested group is a member of other groups: one set lookup per group.
         for g in self.groups.values_mut() {
-            g.members.retain(|m| m != id);
+            g.members.shift_remove(id);
         }
         Ok(vec![Change::GroupDeleted { group: group.to_ref() }])
     }
@@ -871,7 +876,6 @@ impl Account {
         if let Some(e) = user.external_id() {
             self.by_external_id.entry(e.into_owned()).or_default().push(user.id.clone());
         }
-        self.user_order.push(user.id.clone());
         self.users.insert(user.id.clone(), user);
     }
 
@@ -890,25 +894,17 @@ impl Account {
         let mut missing = Vec::new();
         for kind in GroupKind::BUILTIN {
             if self.builtin(kind).is_none() {
-                let id = ids.lower_id();
-                self.groups.insert(
-                    id.clone(),
-                    Group {
-                        id: id.clone(),
-                        display_name: kind.builtin_name().to_owned(),
-                        kind,
-                        members: Vec::new(),
-                        created: now,
-                        last_modified: now,
-                        attrs: Map::new(),
-                    },
-                );
-                missing.push(id);
+                let name = kind.builtin_name().to_owned();
+                missing.push(Group::new(ids.lower_id(), name, kind, now, now, Map::new()));
             }
         }
+        if missing.is_empty() {
+            return;
+        }
         // Built-ins come first in listings, as in a real account.
-        missing.append(&mut self.group_order);
-        self.group_order = missing;
+        let rest = std::mem::take(&mut self.groups);
+        self.groups.extend(missing.into_iter().map(|g| (g.id.clone(), g)));
+        self.groups.extend(rest);
     }
 
     fn insert_owner(&mut self, ids: &mut IdGenerator, now: DateTime<Utc>) {
@@ -937,27 +933,30 @@ impl Account {
             attrs: attrs.into(),
             rendered: RenderMemo::default(),
             active_unassigned: false,
+            member_of: Vec::new(),
         });
-        self.add_member_raw(GroupKind::Owners, &id);
-        self.add_member_raw(GroupKind::TeamMembers, &id);
+        self.join_builtin(GroupKind::Owners, &id);
+        self.join_builtin(GroupKind::TeamMembers, &id);
     }
 
-    /// Appends a user known not to be a member yet (a new id) to a built-in group.
-    fn push_new_member(&mut self, kind: GroupKind, user_id: &str) {
-        if let Some(gid) = self.builtin(kind).map(|g| g.id.clone())
-            && let Some(g) = self.groups.get_mut(&gid)
-        {
-            g.members.push(user_id.to_owned());
+    /// Adds a member to a built-in group.
+    fn join_builtin(&mut self, kind: GroupKind, user_id: &str) {
+        if let Some(gid) = self.builtin(kind).map(|g| g.id.clone()) {
+            self.join(&gid, user_id);
         }
     }
 
-    fn add_member_raw(&mut self, kind: GroupKind, user_id: &str) {
-        if let Some(gid) = self.builtin(kind).map(|g| g.id.clone())
-            && let Some(g) = self.groups.get_mut(&gid)
-            && !g.members.iter().any(|m| m == user_id)
-        {
-            g.members.push(user_id.to_owned());
+    /// Adds a member to a group, keeping the user's reverse index in step. Returns whether the
+    /// member is new. O(1): a set insert and a push.
+    fn join(&mut self, gid: &str, member: &str) -> bool {
+        let Some(g) = self.groups.get_mut(gid) else { return false };
+        if !g.members.insert(member.to_owned()) {
+            return false;
         }
+        if let Some(u) = self.users.get_mut(member) {
+            u.member_of.push(g.handle.clone());
+        }
+        true
     }
 
     fn resolve_member_name(&self, m: &str) -> Option<String> {
@@ -1005,8 +1004,8 @@ impl Account {
         members: Vec<String>,
         group_id: Option<&str>,
         profile: &Profile,
-    ) -> Result<Vec<String>, AccountError> {
-        let mut out: Vec<String> = Vec::with_capacity(members.len());
+    ) -> Result<MemberSet, AccountError> {
+        let mut out = MemberSet::with_capacity_and_hasher(members.len(), Default::default());
         for m in members {
             if self.users.contains_key(&m) {
                 if self.users.get(&m).is_some_and(|u| u.guest) {
@@ -1019,9 +1018,7 @@ impl Account {
             } else {
                 return Err(AccountError::UnknownMember(m));
             }
-            if !out.contains(&m) {
-                out.push(m);
-            }
+            out.insert(m);
         }
         if let Some(gid) = group_id {
             let is_owners = self.groups.get(gid).is_some_and(|g| g.kind == GroupKind::Owners);
@@ -1034,24 +1031,33 @@ impl Account {
         Ok(out)
     }
 
-    fn set_members(&mut self, gid: &str, members: Vec<String>, now: DateTime<Utc>) -> Vec<Change> {
+    /// Replaces a group's members (validated by [`Account::check_members`]). Costs the old and
+    /// new member counts (set differences), never the account's size.
+    fn set_members(&mut self, gid: &str, members: MemberSet, now: DateTime<Utc>) -> Vec<Change> {
         let Some(group) = self.groups.get(gid) else { return Vec::new() };
-        let old = group.members.clone();
+        if group.members.iter().eq(members.iter()) {
+            return Vec::new();
+        }
         let gref = group.to_ref();
-        let mut changes = Vec::new();
-        for m in old.iter().filter(|m| !members.contains(m)) {
-            if let Some(u) = self.users.get(m) {
+        let handle = group.handle.clone();
+        let left: Vec<String> =
+            group.members.iter().filter(|m| !members.contains(*m)).cloned().collect();
+        let joined: Vec<String> =
+            members.iter().filter(|m| !group.members.contains(*m)).cloned().collect();
+        let mut changes = Vec::with_capacity(left.len() + joined.len());
+        for m in &left {
+            if let Some(u) = self.users.get_mut(m) {
+                u.member_of.retain(|g| *g != handle);
                 changes.push(Change::MemberLeft { group: gref.clone(), user: u.to_ref() });
             }
         }
-        for m in members.iter().filter(|m| !old.contains(m)) {
-            if let Some(u) = self.users.get(m) {
+        for m in &joined {
+            if let Some(u) = self.users.get_mut(m) {
+                u.member_of.push(handle.clone());
                 changes.push(Change::MemberJoined { group: gref.clone(), user: u.to_ref() });
             }
         }
-        if old != members
-            && let Some(g) = self.groups.get_mut(gid)
-        {
+        if let Some(g) = self.groups.get_mut(gid) {
             g.members = members;
             g.last_modified = now;
         }

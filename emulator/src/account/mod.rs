@@ -17,37 +17,88 @@ use crate::profile::{Profile, UserPayload};
 mod attributes;
 mod group;
 mod lifecycle;
+mod scan;
 mod seed;
 mod user;
 
 pub use attributes::{Attributes, Peek, PeekEmail, PeekName};
-pub use group::{Group, GroupKind};
+pub use group::{Group, GroupKind, MemberSet};
 pub use lifecycle::{GroupInput, UserInput};
 pub use seed::{Invitation, InvitationKind, SeedGroup, SeedRole, SeedUser};
 pub use user::{RenderMemo, User, UserState, display_name};
 
+/// An ordered map with the account's hasher: positions for paging, lookups by id.
+type OrderedMap<V> = indexmap::IndexMap<String, V, foldhash::fast::RandomState>;
+
 /// The account state (users, groups, memberships, outbox).
 ///
-/// Users are kept in creation order with two indexes (lower-cased userName, externalId) so the
-/// filters IdPs send on every sync (`userName eq`, `externalId eq`) are lookups, not scans.
+/// Users are kept in creation order (an ordered map: lookup by id and paging by position are
+/// both O(1)) with two indexes (lower-cased userName, externalId) so the filters IdPs send on
+/// every sync (`userName eq`, `externalId eq`) are lookups, not scans. Group members are sets,
+/// and each user keeps the groups it belongs to (the reverse index), so no per-user operation
+/// reads another user's data: creating, changing, suspending a user or changing a membership
+/// costs the same in an account of a thousand users as in one of a million.
 ///
 /// The maps hash with foldhash (randomly seeded, as std's): a `userName eq` request hashes
 /// twice (name, then id), and std's SipHash was a twentieth of such a request. Its weaker
 /// flooding resistance does not matter to an emulator serving tests on 127.0.0.1.
 #[derive(Debug, Clone, Default)]
 pub struct Account {
-    users: HashMap<String, User>,
-    user_order: Vec<String>,
+    users: OrderedMap<User>,
     by_user_name: HashMap<String, String>,
     by_external_id: HashMap<String, Vec<String>>,
-    groups: HashMap<String, Group>,
-    group_order: Vec<String>,
+    /// Groups in listing order (built-ins first).
+    groups: OrderedMap<Group>,
     outbox: Vec<Invitation>,
     /// Signed-up invited users the confirmation watcher still has to confirm, so the watcher
     /// (run before every request) does not scan the whole account.
     awaiting_confirmation: Vec<String>,
     /// How many listings have been served: seeds the per-call order of shuffled lists.
     list_calls: ListCounter,
+    /// Work done by reads, counted for the complexity tests.
+    work: WorkCounters,
+}
+
+/// How much work reads have done, as counted by [`Account::work`]: what the complexity tests
+/// assert on (they count work rather than time, so they cannot flake).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Work {
+    /// Users rendered into a response shape or a full tree.
+    pub renders: u64,
+    /// Users a filter was evaluated against (one per user a scan visits).
+    pub evaluations: u64,
+    /// Users a scan parsed and evaluated in full (the rest were decided from the stored
+    /// fields or ruled out by their text).
+    pub full_evaluations: u64,
+    /// Group memberships read through the reverse index.
+    pub membership_reads: u64,
+}
+
+/// The counters behind [`Work`]; readers bump them through a shared reference.
+#[derive(Debug, Default)]
+struct WorkCounters {
+    renders: AtomicU64,
+    evaluations: AtomicU64,
+    full_evaluations: AtomicU64,
+    membership_reads: AtomicU64,
+}
+
+impl WorkCounters {
+    fn snapshot(&self) -> Work {
+        Work {
+            renders: self.renders.load(Ordering::Relaxed),
+            evaluations: self.evaluations.load(Ordering::Relaxed),
+            full_evaluations: self.full_evaluations.load(Ordering::Relaxed),
+            membership_reads: self.membership_reads.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A copy starts from zero: counters describe one account's reads.
+impl Clone for WorkCounters {
+    fn clone(&self) -> Self {
+        WorkCounters::default()
+    }
 }
 
 /// A counter that shared readers can bump: listing is a read, yet each listing of a shuffled

@@ -1,7 +1,7 @@
 //! Users: 1Password's lifecycle states and the user record the account keeps.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -91,6 +91,10 @@ pub struct User {
     /// is unchanged, but full payloads omit `active` until a request gives it a value again.
     /// Not part of exports (a reloaded user has `active` assigned).
     pub active_unassigned: bool,
+    /// The groups the user is a member of (their ids), in the order joined: the reverse
+    /// membership index, so a user's groups are found without scanning every group's members.
+    /// Only the account changes it, together with the groups' member sets.
+    pub(crate) member_of: Vec<Arc<str>>,
 }
 
 /// A user's rendering, memoised: filled by the first read that needs it and emptied by every

@@ -84,6 +84,10 @@ pub enum UsersCommand {
         /// Every matching user, each exactly once.
         #[arg(long)]
         all: bool,
+        /// With --all: print each user as one JSON line as the pages arrive (server order),
+        /// keeping no listing in memory.
+        #[arg(long, requires = "all")]
+        jsonl: bool,
     },
     /// Show one user.
     Get {
@@ -266,12 +270,21 @@ pub fn users_client(args: &UsersArgs) -> Result<Client, Error> {
 async fn users(args: UsersArgs, out: &mut impl Write) -> Result<(), Error> {
     let client = users_client(&args)?;
     match args.command {
-        UsersCommand::List { filter, limit, cursor, all } => {
-            if all {
+        UsersCommand::List { filter, limit, cursor, all, jsonl } => {
+            if jsonl {
+                client
+                    .stream_all_users(filter.as_deref(), |u| {
+                        // A closed pipe ends nothing here: the listing still runs to the end
+                        // and reports its own errors.
+                        let _ = serde_json::to_writer(&mut *out, &u);
+                        let _ = out.write_all(b"\n");
+                    })
+                    .await?;
+            } else if all {
                 let users = client.list_all_users(filter.as_deref()).await?;
                 if args.json {
-                    let v = json!({"users": users, "total": users.len()});
-                    let _ = writeln!(out, "{v}");
+                    // Written user by user: a tree of the whole listing would double its memory.
+                    let _ = write_users_json(out, &users);
                 } else {
                     let _ = write!(out, "{}", users_table(&users));
                     eprintln!("{} users", users.len());
@@ -299,6 +312,18 @@ async fn users(args: UsersArgs, out: &mut impl Write) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// `{"users": [...], "total": n}`, one user at a time.
+fn write_users_json(out: &mut impl Write, users: &[User]) -> std::io::Result<()> {
+    out.write_all(b"{\"users\":[")?;
+    for (i, u) in users.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, u)?;
+    }
+    writeln!(out, "],\"total\":{}}}", users.len())
 }
 
 fn print_user(user: &User, json: bool, out: &mut impl Write) {
@@ -541,10 +566,10 @@ mod tests {
         assert_eq!(u.url, "http://h/scim");
         assert_eq!(u.token.as_deref(), Some("t"));
         match u.command {
-            UsersCommand::List { filter, limit, cursor, all } => {
+            UsersCommand::List { filter, limit, cursor, all, jsonl } => {
                 assert_eq!(filter.as_deref(), Some("userName eq \"a\""));
                 assert_eq!(limit, Some(5));
-                assert!(cursor.is_none() && !all);
+                assert!(cursor.is_none() && !all && !jsonl);
             }
             other => panic!("{other:?}"),
         }
@@ -552,6 +577,10 @@ mod tests {
             parse(&["users", "list", "--all", "--cursor", "x"]).is_err(),
             "--all and --cursor conflict"
         );
+        assert!(parse(&["users", "list", "--jsonl"]).is_err(), "--jsonl needs --all");
+        let cli = parse(&["users", "list", "--all", "--jsonl"]).unwrap();
+        let Command::Users(u) = cli.command else { panic!("not users") };
+        assert!(matches!(u.command, UsersCommand::List { all: true, jsonl: true, .. }));
         assert!(parse(&["users", "get"]).is_err(), "get needs an id");
         assert_eq!(u.api, ApiArg::Scim, "SCIM by default");
         let cli = parse(&["users", "suspend", "ABC"]).unwrap();

@@ -18,19 +18,19 @@ use crate::schema::{AttrType, Attribute, Location, ResourceSchema};
 /// Where paths are resolved: the resource itself, or one value of a multi-valued complex
 /// attribute inside `attr[...]`.
 #[derive(Clone, Copy)]
-enum Scope<'s> {
+pub(super) enum Scope<'s> {
     Top(&'s ResourceSchema),
     Element(&'s Attribute),
 }
 
 /// A path resolved in a scope: where its value lives and the definitions that type it.
-struct Target<'s> {
+pub(super) struct Target<'s> {
     location: Location<'s>,
-    attr: &'s Attribute,
-    sub: Option<&'s Attribute>,
+    pub(super) attr: &'s Attribute,
+    pub(super) sub: Option<&'s Attribute>,
 }
 
-fn resolve<'s>(scope: Scope<'s>, path: &AttrPath) -> Option<Target<'s>> {
+pub(super) fn resolve<'s>(scope: Scope<'s>, path: &AttrPath) -> Option<Target<'s>> {
     match scope {
         Scope::Top(schema) => {
             let r = schema.resolve_path(path)?;
@@ -62,7 +62,10 @@ enum Plan<'f> {
 }
 
 /// The attribute a comparison really looks at: `emails` compares `emails.value`.
-fn compared_attr<'s>(t: &Target<'s>, path: &AttrPath) -> Result<&'s Attribute, ScimError> {
+pub(super) fn compared_attr<'s>(
+    t: &Target<'s>,
+    path: &AttrPath,
+) -> Result<&'s Attribute, ScimError> {
     if let Some(sub) = t.sub {
         return Ok(sub);
     }
@@ -206,10 +209,19 @@ pub(super) fn matches(
     schema: &ResourceSchema,
 ) -> Result<bool, ScimError> {
     validate(filter, schema)?;
-    Ok(match resource.as_object() {
+    Ok(matches_validated(filter, resource, schema))
+}
+
+/// [`matches`] for a filter [`validate`] accepted: scans validate once, not once per resource.
+pub(super) fn matches_validated(
+    filter: &Filter,
+    resource: &Value,
+    schema: &ResourceSchema,
+) -> bool {
+    match resource.as_object() {
         Some(obj) => eval(filter, obj, Scope::Top(schema)),
         None => false,
-    })
+    }
 }
 
 /// Case-insensitive key lookup (attribute names are case-insensitive, RFC 7644 §3.10).

@@ -28,11 +28,24 @@ pub(super) fn search(
     let filter = list::admit_filter(params.filter.as_ref(), &t.profile, true)?;
     let Tenant { account, profile, .. } = t;
     let shuffle = profile.shuffle_list_order.then(|| account.next_list_nonce());
+    if let Some(f) = filter {
+        f.validate(&schemas::GROUP)?;
+    }
+    let with_members = filter.is_some_and(|f| {
+        f.referenced_paths().iter().any(|p| p.name.eq_ignore_ascii_case("members"))
+    });
+    // "Which groups is this user in": set lookups per group, however big the group.
+    let member = filter.and_then(member_lookup);
     let mut ids = Vec::new();
     for g in account.groups().filter(|g| visible(g, profile)) {
         let keep = match &filter {
             None => true,
-            Some(f) => f.matches(&render::group_for_filter(g), &schemas::GROUP)?,
+            Some(f) => match &member {
+                Some(spellings) => spellings.iter().any(|id| g.members.contains(id.as_str())),
+                None => {
+                    f.matches_validated(&render::group_for_filter(g, with_members), &schemas::GROUP)
+                }
+            },
         };
         if keep {
             ids.push(g.id.clone());
@@ -60,6 +73,20 @@ pub(super) fn search(
         .map(|g| Rendered::Tree(params.projection.apply(render::group(g, account, profile, base))))
         .collect();
     Ok(Listing::new(resources, ids.len(), params.start_index, profile))
+}
+
+/// `members.value eq "id"` (or `members eq "id"`), the filter IdPs send to find a user's groups,
+/// as the spellings to look up in each group's member set. `members.value` compares
+/// case-insensitively, and stored member ids are canonical (user ids upper-case, group ids
+/// lower-case), so the upper- and lower-case spellings find every match. Only for ASCII values:
+/// Unicode case folding can map other letters onto ASCII ones, which the evaluator handles.
+fn member_lookup(f: &scim::Filter) -> Option<[String; 2]> {
+    let (path, value) = f.as_simple_eq()?;
+    let scim::CompValue::String(id) = value else { return None };
+    let core = path.urn.as_deref().is_none_or(|u| u.eq_ignore_ascii_case(messages::GROUP));
+    let sub_ok = path.sub_attr.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("value"));
+    (core && sub_ok && path.name.eq_ignore_ascii_case("members") && id.is_ascii())
+        .then(|| [id.as_str().to_ascii_uppercase(), id.as_str().to_ascii_lowercase()])
 }
 
 /// `GET /Groups`.

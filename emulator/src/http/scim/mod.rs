@@ -33,6 +33,9 @@ pub mod schemas;
 pub mod sort;
 pub mod users;
 
+#[cfg(test)]
+mod scan_props;
+
 use error::{ApiError, scim_response};
 use extract::{ScimBody, ScimTenant};
 use list::ListParams;

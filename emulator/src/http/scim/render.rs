@@ -85,6 +85,7 @@ pub fn user_resource<'a>(
     base: &BaseUrl,
     projection: &Projection,
 ) -> Rendered<'a> {
+    account.count_render();
     if profile.user_payload == UserPayload::Sparse && projection.is_identity() {
         return Rendered::Raw(sparse_user(u));
     }
@@ -345,16 +346,20 @@ fn group_doc(g: &Group, account: &Account, profile: &Profile, base: &BaseUrl, fu
     doc
 }
 
-/// A group as the evaluator sees it: everything stored, regardless of payload shape.
-pub fn group_for_filter(g: &Group) -> Value {
+/// A group as the evaluator sees it: everything stored, regardless of payload shape. The
+/// members are listed only `with_members` (when the filter names them): Team Members holds
+/// every user, and listing them for every group filter made `displayName eq` cost the account.
+pub fn group_for_filter(g: &Group, with_members: bool) -> Value {
     let mut o = Map::new();
     o.insert("id".into(), Value::String(g.id.clone()));
     o.insert("displayName".into(), Value::String(g.display_name.clone()));
     for (k, v) in &g.attrs {
         o.insert(k.clone(), v.clone());
     }
-    let members: Vec<Value> = g.members.iter().map(|m| json!({"value": m})).collect();
-    o.insert("members".into(), Value::Array(members));
+    if with_members {
+        let members: Vec<Value> = g.members.iter().map(|m| json!({"value": m})).collect();
+        o.insert("members".into(), Value::Array(members));
+    }
     o.insert(
         "meta".into(),
         json!({"created": ts(g.created), "lastModified": ts(g.last_modified), "resourceType": "Group"}),

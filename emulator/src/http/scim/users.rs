@@ -45,14 +45,11 @@ pub(super) fn search<'a>(
                 Candidates::Listed(account.users_by_external_id(v).collect())
             }
             None => {
-                let mut out = Vec::new();
-                for u in account.users() {
-                    let doc = render::full_user(u, account, profile, base);
-                    if f.matches(&doc, &schemas::USER)? {
-                        out.push(u);
-                    }
-                }
-                Candidates::Listed(out)
+                // Validated once (a bad filter is a 400 even with no users); the scan then
+                // evaluates stored users without rendering them.
+                f.validate(&schemas::USER)?;
+                let full = |u: &User| render::full_user(u, account, profile, base);
+                Candidates::Listed(account.scan_users(f, &schemas::USER, &full))
             }
         },
     };
@@ -80,12 +77,12 @@ pub(super) fn search<'a>(
         _ => (matched, shuffle),
     };
     let total = match &matched {
-        Candidates::All => account.user_ids().len(),
+        Candidates::All => account.user_count(),
         Candidates::One(u) => usize::from(u.is_some()),
         Candidates::Listed(users) => users.len(),
     };
     let at = |i: usize| match &matched {
-        Candidates::All => account.user_ids().get(i).and_then(|id| account.user(id)),
+        Candidates::All => account.user_at(i),
         Candidates::One(u) => u.filter(|_| i == 0),
         Candidates::Listed(users) => users.get(i).copied(),
     };
