@@ -13,6 +13,17 @@ use serde_json::value::RawValue;
 pub struct RawResource(Box<RawValue>);
 
 impl RawResource {
+    /// Keeps a parsed resource as its JSON text.
+    pub fn from_value(value: &Value) -> RawResource {
+        // A `Value` always serialises, and its text is valid JSON.
+        let text = serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned());
+        RawResource(
+            RawValue::from_string(text).unwrap_or_else(|_| {
+                RawValue::from_string("null".to_owned()).expect("null is JSON")
+            }),
+        )
+    }
+
     /// The JSON text.
     pub fn text(&self) -> &str {
         self.0.get()
@@ -214,7 +225,7 @@ impl User {
             family_name: None,
             status,
             groups: Vec::new(),
-            raw,
+            raw: RawResource::from_value(&raw),
         })
     }
 

@@ -315,7 +315,6 @@ impl UsersApi {
                 }
                 Some(next) => page_token = Some(next.to_owned()),
                 None => {
-                    snap.total = Some(snap.users.len() as u64);
                     return Ok(snap);
                 }
             }

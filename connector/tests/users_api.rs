@@ -126,7 +126,7 @@ async fn get_suspend_reactivate_and_error_kinds() {
     let got = client.get_user(&user.id).await.unwrap();
     assert_eq!(got.display_name.as_deref(), Some("User 01"));
     assert_eq!(
-        got.raw["path"],
+        got.raw.value()["path"],
         format!("accounts/{}/users/{}", credentials(&server).account_id, user.id)
     );
     let suspended = client.suspend_user(&user.id).await.unwrap();

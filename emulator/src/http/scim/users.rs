@@ -58,9 +58,7 @@ pub(super) fn search<'a>(
     let (matched, shuffle) = match (&params.sort, profile.sort) {
         (Some(spec), true) => {
             let users: Vec<&'a User> = match matched {
-                Candidates::All => {
-                    account.user_ids().iter().filter_map(|id| account.user(id)).collect()
-                }
+                Candidates::All => account.users().collect(),
                 Candidates::One(u) => u.into_iter().collect(),
                 Candidates::Listed(users) => users,
             };
