@@ -79,6 +79,9 @@ pub struct RateLimitUpdate {
     /// New Events API windows, if given.
     #[serde(default)]
     pub events: Option<Vec<Window>>,
+    /// New Users API windows, if given.
+    #[serde(default)]
+    pub users: Option<Vec<Window>>,
 }
 
 /// What the limiter says about a request.
@@ -130,12 +133,18 @@ impl RateLimiter {
         if let Some(events) = &update.events {
             next.events.clone_from(events);
         }
+        if let Some(users) = &update.users {
+            next.users.clone_from(users);
+        }
         next.validate()?;
         if update.scim.is_some() {
             self.scim = vec![Counter::default(); next.scim.len()];
         }
         if update.events.is_some() {
             self.events = vec![Counter::default(); next.events.len()];
+        }
+        if update.users.is_some() {
+            self.users = vec![Counter::default(); next.users.len()];
         }
         self.config = next;
         Ok(())
@@ -254,22 +263,27 @@ mod tests {
     fn an_update_replaces_only_the_apis_it_names() {
         let mut l = RateLimiter::default();
         let events = vec![Window { requests: 2, per: 60 }];
-        l.update(RateLimitUpdate { events: Some(events.clone()), scim: None }).unwrap();
+        l.update(RateLimitUpdate { events: Some(events.clone()), scim: None, users: None })
+            .unwrap();
         let now = t0();
         assert!(l.check(Api::Events, now).unwrap().allowed);
         l.update(RateLimitUpdate {
             scim: Some(vec![Window { requests: 1, per: 60 }]),
             events: None,
+            users: None,
         })
         .unwrap();
         assert_eq!(l.config().events, events, "the events windows survive a scim-only update");
         assert_eq!(l.check(Api::Events, now).unwrap().remaining, 0, "and so do their counts");
         assert!(l.check(Api::Scim, now).unwrap().allowed);
-        let bad =
-            RateLimitUpdate { events: Some(vec![Window { requests: 0, per: 60 }]), scim: None };
+        let bad = RateLimitUpdate {
+            events: Some(vec![Window { requests: 0, per: 60 }]),
+            scim: None,
+            users: None,
+        };
         assert!(l.update(bad).unwrap_err().contains("events[0].requests"));
         assert_eq!(l.config().events, events, "a refused update changes nothing");
-        l.update(RateLimitUpdate { events: Some(Vec::new()), scim: None }).unwrap();
+        l.update(RateLimitUpdate { events: Some(Vec::new()), scim: None, users: None }).unwrap();
         assert!(l.check(Api::Events, now).is_none(), "an empty list lifts the API's limits");
         assert!(!l.check(Api::Scim, now).unwrap().allowed);
     }
