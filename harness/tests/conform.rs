@@ -15,17 +15,11 @@ use serde_json::{Value, json};
 
 /// Checks the `rfc` profile is known to fail today, each an emulator bug tracked by issue 18
 /// (the strict-profile issue). Empty this list as those fixes land.
-const KNOWN_RFC_FAILURES: &[(&str, &str)] = &[(
-    "patch.primary",
-    "issue 18 (found by conform): a new primary e-mail does not clear primary on the others",
-)];
+const KNOWN_RFC_FAILURES: &[(&str, &str)] = &[];
 
 /// Checks the `onepassword` profile is known to fail under the `onepassword` preset (the same
 /// emulator bugs, which both profiles share).
-const KNOWN_ONEPASSWORD_FAILURES: &[(&str, &str)] = &[(
-    "patch.primary",
-    "issue 18 (found by conform): a new primary e-mail does not clear primary on the others",
-)];
+const KNOWN_ONEPASSWORD_FAILURES: &[(&str, &str)] = &[];
 
 async fn server(profile: Profile) -> TestServer {
     TestServer::with_config(EmulatorConfig {

@@ -536,3 +536,33 @@ fn mcp_steps_parse_and_typos_are_named() {
         .to_string();
     assert!(e.contains("mcp") && e.contains("get"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_users_api_backend_serves_the_same_tools() {
+    let server = server(2).await;
+    let creds = server.users_api_credentials();
+    let mut cmd = command(&server.users_api_url(), "unused");
+    cmd.env_remove("SCIMULATOR_TOKEN")
+        .env("SCIMULATOR_CLIENT_ID", &creds.client_id)
+        .env("SCIMULATOR_CLIENT_SECRET", &creds.client_secret)
+        .env("SCIMULATOR_ACCOUNT_ID", &creds.account_id)
+        .args(["--api", "users-api"]);
+    let client = spawn(cmd).await;
+    let user = find(&client, "user1@example.com").await;
+    let id = user["id"].as_str().unwrap().to_owned();
+
+    let suspended = ok(call(&client, "suspend_user", json!({"id": id})).await);
+    assert_eq!(suspended["status"], "suspended");
+    // The change went through the Users API, and the bridge sees it.
+    assert_eq!(scim_user(&server, &id).await["active"], false);
+    let suspend_path = format!("/v1beta1/accounts/{}/users/{id}:suspend", creds.account_id);
+    assert_eq!(journal_count(&server, "POST", &suspend_path, Some(200)).await, 1);
+    assert_eq!(journal_count(&server, "PATCH", &format!("/scim/v2/Users/{id}"), None).await, 0);
+
+    let active = ok(call(&client, "reactivate_user", json!({"id": id})).await);
+    assert_eq!(active["status"], "active");
+    assert_eq!(scim_user(&server, &id).await["active"], true);
+    let got = ok(call(&client, "get_user", json!({"id": id})).await);
+    assert_eq!(got["email"], "user1@example.com");
+    client.cancel().await.unwrap();
+}

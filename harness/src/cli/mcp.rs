@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use connector::events::EventsClient;
-use connector::{Client, RetryPolicy};
+use connector::{Client, RetryPolicy, UsersApiCredentials};
 
 use super::connector::{DEFAULT_EVENTS_URL, DEFAULT_URL};
 use super::exit;
@@ -19,6 +19,9 @@ use crate::mcp::{McpServer, Selection};
 pub enum ApiArg {
     /// A 1Password SCIM bridge (the emulator or a real one): `--url`, `--token`.
     Scim,
+    /// The 1Password Users API: `--url` (its base URL), `--client-id`, `--client-secret`,
+    /// `--account-id`.
+    UsersApi,
 }
 
 /// Flags of `mcp`.
@@ -33,6 +36,15 @@ pub struct McpArgs {
     /// The SCIM bearer token.
     #[arg(long, env = "SCIMULATOR_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// The Users API OAuth client id (with `--api users-api`).
+    #[arg(long, env = "SCIMULATOR_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// The Users API OAuth client secret (with `--api users-api`).
+    #[arg(long, env = "SCIMULATOR_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: Option<String>,
+    /// The 1Password account id (with `--api users-api`).
+    #[arg(long, env = "SCIMULATOR_ACCOUNT_ID")]
+    pub account_id: Option<String>,
     /// The Events API bearer token; adds the list_audit_events and list_signin_attempts tools.
     #[arg(long, env = "SCIMULATOR_EVENTS_TOKEN", hide_env_values = true)]
     pub events_token: Option<String>,
@@ -69,6 +81,26 @@ pub fn build_server(args: &McpArgs) -> Result<McpServer, String> {
             let token =
                 args.token.clone().ok_or("no SCIM token: pass --token or set SCIMULATOR_TOKEN")?;
             let client = Client::builder(args.url.clone(), token)
+                .timeout(timeout)
+                .retry(retry.clone())
+                .build()
+                .map_err(|e| e.to_string())?;
+            Arc::new(client)
+        }
+        ApiArg::UsersApi => {
+            let need = |v: &Option<String>, flag: &str, env: &str| {
+                v.clone().ok_or_else(|| format!("--api users-api needs {flag} (or {env})"))
+            };
+            let credentials = UsersApiCredentials {
+                client_id: need(&args.client_id, "--client-id", "SCIMULATOR_CLIENT_ID")?,
+                client_secret: need(
+                    &args.client_secret,
+                    "--client-secret",
+                    "SCIMULATOR_CLIENT_SECRET",
+                )?,
+                account_id: need(&args.account_id, "--account-id", "SCIMULATOR_ACCOUNT_ID")?,
+            };
+            let client = Client::users_api_builder(args.url.clone(), credentials)
                 .timeout(timeout)
                 .retry(retry.clone())
                 .build()

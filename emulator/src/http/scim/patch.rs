@@ -33,6 +33,15 @@ fn add_values(items: &mut Vec<Value>, new: Vec<Value>) {
     }
 }
 
+/// Sets `primary` to false on every item that has it true.
+fn clear_primary(items: &mut [Value]) {
+    for item in items.iter_mut().filter_map(Value::as_object_mut) {
+        if item.get("primary") == Some(&Value::Bool(true)) {
+            item.insert("primary".to_owned(), Value::Bool(false));
+        }
+    }
+}
+
 /// `v` as text with object keys sorted, so equal values (in any key order) read the same.
 fn canonical(v: &Value) -> String {
     fn write(v: &Value, out: &mut String) {
@@ -424,6 +433,11 @@ fn attr_op(
                     Some(Value::Array(a)) => a,
                     _ => Vec::new(),
                 };
+                // RFC 7644 §3.5.2: a value added with `"primary": true` takes primary from any
+                // existing value (RFC 7643 §2.4: at most one primary).
+                if new_items.iter().any(|v| v.get("primary") == Some(&Value::Bool(true))) {
+                    clear_primary(&mut items);
+                }
                 add_values(&mut items, new_items);
                 return Ok(Some(Value::Array(items)));
             }
