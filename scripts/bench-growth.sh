@@ -26,7 +26,7 @@ trap 'for f in "$WORK"/*.pid; do [ -f "$f" ] && { kill "$(cat "$f")" 2>/dev/null
 if ! command -v wrk >/dev/null; then
   (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
 fi
-cargo build --release -q -p harness --bin scimulator
+cargo build --release -q -p scimulator --bin scimulator
 cargo build --release -q -p emulator --example bare_axum
 BIN=target/release/scimulator
 BARE=target/release/examples/bare_axum
