@@ -131,18 +131,24 @@ fn form(headers: &HeaderMap, body: &Bytes) -> Result<Vec<(String, String)>, Resp
     serde_urlencoded::from_bytes(body).map_err(|_| bad("the body is not a valid form"))
 }
 
+/// The OAuth endpoints' common start: the client's tenant (Basic auth), then the form body.
+fn client_form(
+    emu: &Emulator,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(SharedTenant, Vec<(String, String)>), Response> {
+    let tenant = client(emu, headers)?;
+    Ok((tenant, form(headers, body)?))
+}
+
 fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 /// `POST /v1beta1/users/oauth2/token`.
 async fn token(State(emu): State<Emulator>, headers: HeaderMap, body: Bytes) -> Response {
-    let tenant = match client(&emu, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let pairs = match form(&headers, &body) {
-        Ok(p) => p,
+    let (tenant, pairs) = match client_form(&emu, &headers, &body) {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let bad = |code: &str, why: &str| oauth_error(StatusCode::BAD_REQUEST, code, why);
@@ -188,12 +194,8 @@ async fn token(State(emu): State<Emulator>, headers: HeaderMap, body: Bytes) -> 
 
 /// `POST /v1beta1/users/oauth2/revoke`: 200 with no body, also for an unknown token.
 async fn revoke(State(emu): State<Emulator>, headers: HeaderMap, body: Bytes) -> Response {
-    let tenant = match client(&emu, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let pairs = match form(&headers, &body) {
-        Ok(p) => p,
+    let (tenant, pairs) = match client_form(&emu, &headers, &body) {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let Some(token) = field(&pairs, "token").filter(|t| !t.is_empty()) else {
